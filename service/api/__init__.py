@@ -1,0 +1,1 @@
+"""Thin HTTP routes; each resolves its dependencies and calls one gateway function."""

@@ -1,0 +1,71 @@
+"""Request dependencies as `Annotated` aliases: the shared state, the calling tenant, the read body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from service.errors import PayloadTooLarge, Unauthorized
+from service.gateway.chat import ChatGateway
+from service.gateway.request import parse_json_object
+from service.gateway.upstream import Upstream
+from service.gateway.verdict import Judge
+from service.metrics import Metrics
+from service.settings import Settings
+from service.tenancy.models import Tenant
+from service.tenancy.store import PolicyStore
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything built once in the lifespan and shared by every request."""
+
+    settings: Settings
+    policies: PolicyStore
+    upstream: Upstream
+    judge: Judge
+    metrics: Metrics
+    gateway: ChatGateway
+    draining: bool = False
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def current_tenant(request: Request, svc: ServicesDep) -> Tenant:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
+    tenant = svc.policies.current.tenant_for_key(key.strip())
+    if tenant is None:
+        raise Unauthorized("Incorrect API key provided.")
+    return tenant
+
+
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+
+
+async def json_body(request: Request, svc: ServicesDep) -> dict[str, Any]:
+    limit = svc.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than this service's limit of {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than this service's limit of {limit} bytes.")
+        chunks.append(chunk)
+    return parse_json_object(b"".join(chunks))
+
+
+BodyDep = Annotated[dict[str, Any], Depends(json_body)]

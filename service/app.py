@@ -1,0 +1,124 @@
+"""`create_app(settings)`: the lifespan builds the shared objects; every error handler is registered here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import __version__
+from service.api import chat, health, models
+from service.api.deps import Services
+from service.classifier.types import Scorer
+from service.errors import GuardrailError, error_body
+from service.gateway.chat import ChatGateway
+from service.gateway.upstream import Upstream, build_client
+from service.gateway.verdict import Judge
+from service.metrics import Metrics
+from service.settings import Settings
+from service.tenancy.store import PolicyStore
+
+log = logging.getLogger("guardrail")
+
+
+def create_app(
+    settings: Settings, *, scorer: Scorer | None = None, registry: CollectorRegistry | None = None
+) -> FastAPI:
+    """Build the app. Policies load (and fail fast) when the lifespan starts, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal scorer
+        metrics = Metrics(registry if registry is not None else CollectorRegistry())
+
+        def on_reload(ok: bool) -> None:
+            metrics.policy_reloads.labels("success" if ok else "failure").inc()
+            if ok:
+                _configure_labels(metrics, store)
+                metrics.policy_reload_timestamp.set(time.time())
+
+        store = PolicyStore(settings.policies_dir, on_reload=on_reload)
+        _configure_labels(metrics, store)
+        metrics.policy_reload_timestamp.set(time.time())
+        client = build_client(
+            settings.upstream_connect_timeout, settings.upstream_timeout, settings.upstream_max_connections
+        )
+        upstream = Upstream(settings.upstream_url, client, settings.upstream_api_key)
+        if scorer is None:
+            from service.classifier import load_scorer  # loads weights: only when no scorer was given
+
+            scorer = load_scorer(settings.classifier_path)
+        judge = Judge(scorer, metrics)
+        app.state.services = Services(
+            settings=settings, policies=store, upstream=upstream, judge=judge, metrics=metrics,
+            gateway=ChatGateway(upstream, judge, metrics),
+        )
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(store.watch(stop)) if settings.watch_policies else None
+        loop = asyncio.get_running_loop()
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        if on_main_thread:
+            loop.add_signal_handler(signal.SIGHUP, store.reload)
+        try:
+            yield
+        finally:
+            stop.set()
+            if on_main_thread:
+                loop.remove_signal_handler(signal.SIGHUP)
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            await client.aclose()
+
+    app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)
+    app.include_router(chat.router)
+    app.include_router(models.router)
+    app.include_router(health.router)
+    _register_error_handlers(app)
+    return app
+
+
+def _configure_labels(metrics: Metrics, store: PolicyStore) -> None:
+    current = store.current
+    metrics.configure(frozenset(current.tenants), frozenset(current.frames))
+
+
+def _register_error_handlers(app: FastAPI) -> None:
+    async def guardrail_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, GuardrailError)
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        return JSONResponse(error_body(str(exc.detail), kind, None, exc.status_code), status_code=exc.status_code,
+                            headers=exc.headers)
+
+    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        param = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "header", "query")) or None
+        message = f"Invalid request: {first.get('msg', 'malformed input')}"
+        return JSONResponse(error_body(message, "invalid_request_error", param, None), status_code=400)
+
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            error_body("The guardrail hit an internal error; it has been logged.", "internal_error", None, None),
+            status_code=500,
+        )
+
+    app.add_exception_handler(GuardrailError, guardrail_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)

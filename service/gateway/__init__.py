@@ -1,0 +1,1 @@
+"""The request path, free of web-framework code: checks, framing, upstream, streaming, verdicts."""
