@@ -1,0 +1,43 @@
+# The project's front door. `make run` and `make test` are the README's two set-up commands.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install run demo test test-vllm test-all lint vllm prometheus clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing the guardrail (first run: about a minute)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -c "import service.app" && rm -f $(VENV)/.installed-* && touch $@
+
+## Real vLLM (CPU) with SmolLM2-135M-Instruct, and the guardrail in front of it on 127.0.0.1:8080.
+run: install vllm
+	@bash scripts/run.sh
+
+## The same guardrail in front of the vLLM wire-format stand-in (no model download, starts in seconds).
+demo: install
+	@GUARDRAIL_DEMO_STANDIN=1 bash scripts/run.sh
+
+vllm:
+	@bash scripts/vllm/setup.sh
+
+test: install
+	$(BIN)/python -m pytest
+
+## The integration suite against real vLLM servers (installs vLLM on first use).
+test-vllm: install vllm
+	$(BIN)/python -m pytest -m vllm tests/integration
+
+test-all: test test-vllm
+
+lint: install
+	$(BIN)/ruff check service tests bench
+	$(BIN)/mypy service
+
+clean:
+	rm -rf $(VENV) .state
