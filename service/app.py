@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __version__
-from service.api import chat, health, models
+from service.api import chat, health, models, score
 from service.api.deps import Services
 from service.classifier.types import Scorer
 from service.errors import GuardrailError, error_body
@@ -83,6 +83,7 @@ def create_app(
     app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)
     app.include_router(chat.router)
     app.include_router(models.router)
+    app.include_router(score.router)
     app.include_router(health.router)
     _register_error_handlers(app)
     return app
