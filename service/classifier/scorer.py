@@ -1,0 +1,94 @@
+"""The hybrid scorer: cue lexicons plus a linear model over a static embedding, with evidence spans."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from service.classifier import cues
+from service.classifier.embedding import StaticEmbedding
+from service.classifier.features import FeatureBuilder, Features
+from service.classifier.lexicon import build as build_lexicon
+from service.classifier.model import LinearModel, resolve_thresholds
+from service.classifier.text import cap
+from service.classifier.types import DIMENSIONS, HARMS, VALUES, Assessment, Span
+
+VERSION = "1.0.0"
+WEIGHTS_DIR = Path(__file__).parent
+EMBEDDING_FILE = "embedding.npz"
+MODEL_FILE = "model.npz"
+_MAX_SPANS = 5
+_CUE_GROUPS = {*HARMS, *VALUES, "refusal"}
+
+
+class HybridScorer:
+    """Scores an answer on every dimension. Read-only after construction, so safe to share between threads."""
+
+    def __init__(self, builder: FeatureBuilder, model: LinearModel, version: str) -> None:
+        self.builder = builder
+        self.model = model
+        self.version = version
+        self.default_thresholds: Mapping[str, float] = dict(model.thresholds)
+
+    def score(self, text: str, thresholds: Mapping[str, float] | None = None) -> Assessment:
+        limits = resolve_thresholds(self.default_thresholds, thresholds)
+        text = cap(text)
+        features = self.builder.build(text)
+        if not features.parsed.tokens:
+            zero = {d: 0.0 for d in DIMENSIONS}
+            return Assessment(zero, {d: False for d in DIMENSIONS}, {}, self.version)
+        probs = self.model.probabilities(features.matrix)
+        scores = {d: float(p) for d, p in zip(DIMENSIONS, probs[0], strict=True)}
+        flags = {d: scores[d] >= limits[d] for d in DIMENSIONS}
+        evidence = {d: _evidence(features, probs, j, d) for j, d in enumerate(DIMENSIONS) if flags[d]}
+        return Assessment(scores, flags, evidence, self.version)
+
+
+def _evidence(features: Features, probs: np.ndarray, column: int, dim: str) -> list[Span]:
+    """The cues of `dim` that were neither negated nor distanced, else the sentence that scores highest."""
+    parsed = features.parsed
+    tokens = parsed.tokens
+    spans: list[tuple[int, int]] = []
+    if dim in _CUE_GROUPS:
+        hits = [h for h in features.hits if h.group == dim and (dim == "refusal" or h.plain)]
+        if dim in VALUES:
+            best = {h.sentence for h in hits if probs[h.sentence + 1, column] >= 0.5}
+            hits = [h for h in hits if h.sentence in best] or hits
+        spans = _merge([(tokens[h.first].start, tokens[h.last].end) for h in hits])
+    if not spans and parsed.sentences:
+        top = int(np.argmax(probs[1:, column]))
+        spans = [parsed.sentences[top]]
+    return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _fingerprint(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    digest.update(Path(cues.__file__).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def load_scorer(path: str | None = None) -> HybridScorer:
+    """Load the shipped weights (or those in folder `path`). Call once at start-up; share the result."""
+    folder = Path(path) if path is not None else WEIGHTS_DIR
+    embedding_path, model_path = folder / EMBEDDING_FILE, folder / MODEL_FILE
+    for p in (embedding_path, model_path):
+        if not p.is_file():
+            raise FileNotFoundError(f"classifier weights missing: {p} (run `guardrail classifier train`)")
+    builder = FeatureBuilder(build_lexicon(), StaticEmbedding.load(embedding_path))
+    model = LinearModel.load(model_path, builder.width)
+    return HybridScorer(builder, model, f"vc-{VERSION}+{_fingerprint(embedding_path, model_path)}")

@@ -1,0 +1,156 @@
+"""Build-time training: features for the train split, per-dimension logistic regression, thresholds by CV.
+
+Needs scikit-learn (the `train` extra). The dev split is only scored at the end, for the report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.classifier.corpus import Example, load_corpus, split
+from service.classifier.embedding import FloatArray, StaticEmbedding
+from service.classifier.evaluate import Counts, count, macro_f1
+from service.classifier.features import FeatureBuilder
+from service.classifier.lexicon import build as build_lexicon
+from service.classifier.model import LinearModel
+from service.classifier.scorer import EMBEDDING_FILE, MODEL_FILE, WEIGHTS_DIR, load_scorer
+from service.classifier.types import DIMENSIONS
+
+C_GRID = (0.03, 0.1, 0.3, 1.0)
+EMBEDDING_WEIGHT_GRID = (0.1, 0.3, 1.0)
+FOLDS = 5
+SEED = 20240917
+METRICS_FILE = "metrics.json"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The hyper-parameters and threshold picked for one dimension by cross-validation."""
+
+    c: float
+    embedding_weight: float
+    threshold: float
+    cv_f1: float
+
+
+def _logistic(c: float) -> Any:
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - depends on the build environment
+        raise SystemExit("training needs the train extra: pip install -e '.[train]'") from exc
+    return LogisticRegression(C=c, max_iter=2000)
+
+
+def _folds(n: int) -> list[np.ndarray]:
+    order = np.random.default_rng(SEED).permutation(n)
+    return [order[k::FOLDS] for k in range(FOLDS)]
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """The threshold with the best F1 once F1 is smoothed over +-0.05, so a lucky spike is not chosen."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    f1 = np.array([_f1(y, p >= t) for t in grid])
+    smooth = np.convolve(np.pad(f1, 5, mode="edge"), np.ones(11) / 11, mode="valid")
+    k = int(np.argmax(smooth))
+    return float(grid[k]), float(f1[k])
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = float(np.sum(y & pred))
+    denom = float(np.sum(y) + np.sum(pred))
+    return 2 * tp / denom if denom else 0.0
+
+
+def _scaled(x: FloatArray, dim: int, embedding_weight: float, mean: FloatArray, scale: FloatArray) -> FloatArray:
+    z = (x - mean) * scale
+    z[:, :dim] *= embedding_weight
+    return z
+
+
+def fit(x: FloatArray, labels: np.ndarray, dim: int) -> tuple[LinearModel, dict[str, Choice]]:
+    """Choose C, the embedding weight and the threshold per dimension by CV, then refit on all of `x`."""
+    mean = x.mean(axis=0)
+    scale = np.ones(x.shape[1], dtype=np.float32)
+    scale[:dim] = 1.0 / np.maximum(x[:, :dim].std(axis=0), 1e-6)
+    folds = _folds(len(x))
+    weights = np.zeros((x.shape[1], len(DIMENSIONS)), dtype=np.float32)
+    bias = np.zeros(len(DIMENSIONS), dtype=np.float32)
+    choices: dict[str, Choice] = {}
+    for j, d in enumerate(DIMENSIONS):
+        y = labels[:, j].astype(bool)
+        best: Choice | None = None
+        for alpha in EMBEDDING_WEIGHT_GRID:
+            z = _scaled(x, dim, alpha, mean, scale)
+            for c in C_GRID:
+                oof = np.zeros(len(x))
+                for held in folds:
+                    keep = np.ones(len(x), dtype=bool)
+                    keep[held] = False
+                    model = _logistic(c).fit(z[keep], y[keep])
+                    oof[held] = model.predict_proba(z[held])[:, 1]
+                t, f1 = best_threshold(y, oof)
+                if best is None or f1 > best.cv_f1 + 1e-9:
+                    best = Choice(c, alpha, t, f1)
+        assert best is not None
+        z = _scaled(x, dim, best.embedding_weight, mean, scale)
+        model = _logistic(best.c).fit(z, y)
+        coef = model.coef_[0].astype(np.float32)
+        coef[:dim] *= best.embedding_weight
+        weights[:, j] = coef
+        bias[j] = float(model.intercept_[0])
+        choices[d] = best
+    thresholds = {d: choices[d].threshold for d in DIMENSIONS}
+    meta: dict[str, object] = {
+        "trained_on": int(len(x)),
+        "choices": {d: vars(c) for d, c in choices.items()},
+    }
+    return LinearModel(mean.astype(np.float32), scale, weights, bias, thresholds, meta), choices
+
+
+def featurise(builder: FeatureBuilder, examples: Sequence[Example]) -> tuple[FloatArray, np.ndarray]:
+    x = np.vstack([builder.build(e.text).matrix[0] for e in examples]).astype(np.float32)
+    y = np.array([[e.labels[d] for d in DIMENSIONS] for e in examples], dtype=np.int8)
+    return x, y
+
+
+def train(out_dir: Path = WEIGHTS_DIR, distill: bool = False, log: Any = print) -> dict[str, Counts]:
+    """Write embedding.npz (distilled if asked or missing) and model.npz into `out_dir`; return dev counts."""
+    embedding_path = out_dir / EMBEDDING_FILE
+    if distill or not embedding_path.is_file():
+        from service.classifier.distill import distill_embedding
+
+        log("distilling the static embedding from MiniLM-L6 (model2vec, offline)...")
+        distill_embedding().save(embedding_path)
+    builder = FeatureBuilder(build_lexicon(), StaticEmbedding.load(embedding_path))
+    examples = load_corpus()
+    train_set, dev_set = split(examples)
+    log(f"corpus: {len(examples)} answers, train {len(train_set)}, dev {len(dev_set)} (dev is never fitted)")
+    x, y = featurise(builder, train_set)
+    model, choices = fit(x, y, builder.embedding.dim)
+    for d, c in choices.items():
+        log(f"  {d:<16} C={c.c:<5} emb={c.embedding_weight:<4} threshold={c.threshold:.2f} cv-F1={c.cv_f1:.3f}")
+    model.save(out_dir / MODEL_FILE)
+    scorer = load_scorer(str(out_dir))
+    predicted = [scorer.score(e.text).flags for e in dev_set]
+    dev = count([e.labels for e in dev_set], predicted)
+    report = {
+        "version": scorer.version,
+        "train": len(train_set),
+        "dev": len(dev_set),
+        "cv_f1": {d: round(c.cv_f1, 4) for d, c in choices.items()},
+        "thresholds": {d: c.threshold for d, c in choices.items()},
+        "dev_metrics": {
+            d: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
+                "support": c.support}
+            for d, c in dev.items()
+        },
+        "dev_macro_f1": round(macro_f1(dev), 4),
+    }
+    (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return dev
