@@ -74,14 +74,6 @@ class Metrics:
             "guardrail_policy_last_reload_success_timestamp_seconds", "When policies last loaded successfully.",
             registry=registry,
         )
-        self.drift = Gauge(
-            "guardrail_drift", "Divergence of the recent window of scores from the reference.",
-            ["tenant", "frame", "dimension"], registry=registry,
-        )
-        self.frame_disparity = Gauge(
-            "guardrail_frame_disparity", "Spread of recent mean scores across a tenant's frames.",
-            ["tenant", "dimension"], registry=registry,
-        )
         self._known_tenants: frozenset[str] = frozenset()
         self._known_frames: frozenset[str] = frozenset()
         self._children: dict[tuple[str, str], _AnswerSeries] = {}
