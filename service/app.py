@@ -60,7 +60,11 @@ def create_app(
             scorer = load_scorer(settings.classifier_path)
         judge = Judge(scorer, metrics)
         app.state.services = Services(
-            settings=settings, policies=store, upstream=upstream, judge=judge, metrics=metrics,
+            settings=settings,
+            policies=store,
+            upstream=upstream,
+            judge=judge,
+            metrics=metrics,
             gateway=ChatGateway(upstream, judge, metrics),
         )
         stop = asyncio.Event()
@@ -102,8 +106,9 @@ def _register_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return JSONResponse(error_body(str(exc.detail), kind, None, exc.status_code), status_code=exc.status_code,
-                            headers=exc.headers)
+        return JSONResponse(
+            error_body(str(exc.detail), kind, None, exc.status_code), status_code=exc.status_code, headers=exc.headers
+        )
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

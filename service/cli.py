@@ -88,8 +88,12 @@ def _serve(args: argparse.Namespace) -> int:
     from service.app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds), access_log=False,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        access_log=False,
     )
     return 0
 

@@ -1,15 +1,15 @@
 """Errors the client sees, all OpenAI-shaped: ``{"error": {"message", "type", "param", "code"}}``.
 
-    GuardrailError                 base: status, type, code, param
-    ├── InvalidRequest        400  malformed JSON, wrong types, bad data URLs
-    ├── Unauthorized          401  missing or unknown tenant key
-    ├── Forbidden             403  frame or model outside the tenant's allowlist
-    ├── NotFound              404  unknown route or model
-    ├── PayloadTooLarge       413  body over the configured limit
-    ├── ServiceUnavailable    503  not ready, or shutting down
-    └── UpstreamError         502  upstream unreachable or broken
-        ├── UpstreamTimeout   504  no headers or no next chunk in time
-        └── UpstreamStatus    4xx/5xx passed through from vLLM with its message
+GuardrailError                 base: status, type, code, param
+├── InvalidRequest        400  malformed JSON, wrong types, bad data URLs
+├── Unauthorized          401  missing or unknown tenant key
+├── Forbidden             403  frame or model outside the tenant's allowlist
+├── NotFound              404  unknown route or model
+├── PayloadTooLarge       413  body over the configured limit
+├── ServiceUnavailable    503  not ready, or shutting down
+└── UpstreamError         502  upstream unreachable or broken
+    ├── UpstreamTimeout   504  no headers or no next chunk in time
+    └── UpstreamStatus    4xx/5xx passed through from vLLM with its message
 """
 
 from __future__ import annotations

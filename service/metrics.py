@@ -34,44 +34,70 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self.requests = Counter(
-            "guardrail_requests", "Chat completions handled, by outcome.", ["tenant", "frame", "outcome"],
+            "guardrail_requests",
+            "Chat completions handled, by outcome.",
+            ["tenant", "frame", "outcome"],
             registry=registry,
         )
         self.value_score = Histogram(
-            "guardrail_value_score", "Classifier score of each answer, per dimension.",
-            ["tenant", "frame", "dimension"], buckets=SCORE_BUCKETS, registry=registry,
+            "guardrail_value_score",
+            "Classifier score of each answer, per dimension.",
+            ["tenant", "frame", "dimension"],
+            buckets=SCORE_BUCKETS,
+            registry=registry,
         )
         self.flagged = Counter(
-            "guardrail_flagged", "Answers flagged, per dimension.", ["tenant", "frame", "dimension"],
+            "guardrail_flagged",
+            "Answers flagged, per dimension.",
+            ["tenant", "frame", "dimension"],
             registry=registry,
         )
         self.overhead = Histogram(
-            "guardrail_overhead_seconds", "Time the guardrail adds to a request, upstream excluded.",
-            buckets=LATENCY_BUCKETS, registry=registry,
+            "guardrail_overhead_seconds",
+            "Time the guardrail adds to a request, upstream excluded.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
         )
         self.classifier = Histogram(
-            "guardrail_classifier_seconds", "Time to score one answer.", buckets=CLASSIFIER_BUCKETS,
+            "guardrail_classifier_seconds",
+            "Time to score one answer.",
+            buckets=CLASSIFIER_BUCKETS,
             registry=registry,
         )
         self.upstream = Histogram(
-            "guardrail_upstream_seconds", "Time spent waiting on the upstream for a whole answer.",
-            ["tenant"], buckets=LATENCY_BUCKETS, registry=registry,
+            "guardrail_upstream_seconds",
+            "Time spent waiting on the upstream for a whole answer.",
+            ["tenant"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
         )
         self.ttft = Histogram(
-            "guardrail_time_to_first_token_seconds", "Time from request to the first content chunk of a stream.",
-            ["tenant"], buckets=LATENCY_BUCKETS, registry=registry,
+            "guardrail_time_to_first_token_seconds",
+            "Time from request to the first content chunk of a stream.",
+            ["tenant"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
         )
         self.upstream_errors = Counter(
-            "guardrail_upstream_errors", "Upstream failures, by kind.", ["kind"], registry=registry,
+            "guardrail_upstream_errors",
+            "Upstream failures, by kind.",
+            ["kind"],
+            registry=registry,
         )
         self.classifier_errors = Counter(
-            "guardrail_classifier_errors", "Scoring failures.", registry=registry,
+            "guardrail_classifier_errors",
+            "Scoring failures.",
+            registry=registry,
         )
         self.policy_reloads = Counter(
-            "guardrail_policy_reloads", "Policy reloads, by result.", ["result"], registry=registry,
+            "guardrail_policy_reloads",
+            "Policy reloads, by result.",
+            ["result"],
+            registry=registry,
         )
         self.policy_reload_timestamp = Gauge(
-            "guardrail_policy_last_reload_success_timestamp_seconds", "When policies last loaded successfully.",
+            "guardrail_policy_last_reload_success_timestamp_seconds",
+            "When policies last loaded successfully.",
             registry=registry,
         )
         self._known_tenants: frozenset[str] = frozenset()

@@ -62,8 +62,12 @@ def registry() -> CollectorRegistry:
 @pytest.fixture
 def settings(policies_dir: Path, standin: Any, tmp_path: Path) -> Settings:
     return Settings(
-        upstream_url=f"{standin.url}/v1", policies_dir=policies_dir, upstream_timeout=2.0,
-        state_dir=tmp_path / "state", watch_policies=False, max_body_bytes=256 * 1024,
+        upstream_url=f"{standin.url}/v1",
+        policies_dir=policies_dir,
+        upstream_timeout=2.0,
+        state_dir=tmp_path / "state",
+        watch_policies=False,
+        max_body_bytes=256 * 1024,
     )
 
 

@@ -21,9 +21,10 @@ def test_unknown_ids_become_other() -> None:
     metrics.count_request("t1", "f1", "ok")
     metrics.count_request("intruder", "f1; drop", "made-up")
     assert registry.get_sample_value("guardrail_requests_total", {"tenant": "t1", "frame": "f1", "outcome": "ok"}) == 1
-    assert registry.get_sample_value(
-        "guardrail_requests_total", {"tenant": "other", "frame": "other", "outcome": "other"}
-    ) == 1
+    assert (
+        registry.get_sample_value("guardrail_requests_total", {"tenant": "other", "frame": "other", "outcome": "other"})
+        == 1
+    )
 
 
 def test_record_answer_observes_every_dimension() -> None:
@@ -37,15 +38,19 @@ def test_record_answer_observes_every_dimension() -> None:
         assert registry.get_sample_value("guardrail_value_score_count", labels) == 1
         assert registry.get_sample_value("guardrail_value_score_sum", labels) == 0.5
     assert registry.get_sample_value("guardrail_flagged_total", {"tenant": "t", "frame": "f", "dimension": "care"}) == 1
-    assert registry.get_sample_value("guardrail_flagged_total",
-                                     {"tenant": "t", "frame": "f", "dimension": "liberty"}) == 0
+    assert (
+        registry.get_sample_value("guardrail_flagged_total", {"tenant": "t", "frame": "f", "dimension": "liberty"}) == 0
+    )
 
 
 @pytest.mark.anyio
 async def test_one_request_is_counted_and_scraped(client: httpx.AsyncClient, standin: Any, registry: Any) -> None:
     standin.script = Script(answer="An exotic scene.")
-    await client.post("/v1/chat/completions", headers={"authorization": f"Bearer {ACME_KEY}"},
-                      json={"model": "standin-lvlm", "messages": [{"role": "user", "content": "x"}]})
+    await client.post(
+        "/v1/chat/completions",
+        headers={"authorization": f"Bearer {ACME_KEY}"},
+        json={"model": "standin-lvlm", "messages": [{"role": "user", "content": "x"}]},
+    )
     labels = {"tenant": "acme-news", "frame": "neutral-global"}
     assert registry.get_sample_value("guardrail_requests_total", {**labels, "outcome": "flagged"}) == 1
     assert registry.get_sample_value("guardrail_flagged_total", {**labels, "dimension": "exoticizing"}) == 1

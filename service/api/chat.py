@@ -26,6 +26,5 @@ async def chat_completions(
     started = time.perf_counter()
     answer = await svc.gateway.complete(svc.policies.current, tenant, x_cultural_frame, body, started)
     if isinstance(answer, JsonAnswer):
-        return Response(answer.body, status_code=answer.status, media_type="application/json",
-                        headers=answer.headers)
+        return Response(answer.body, status_code=answer.status, media_type="application/json", headers=answer.headers)
     return StreamingResponse(answer.chunks, media_type="text/event-stream", headers={**SSE_HEADERS, **answer.headers})

@@ -14,7 +14,8 @@ router = APIRouter()
 @router.get("/v1/models")
 async def list_models(svc: ServicesDep, tenant: TenantDep) -> dict[str, Any]:
     listing = await svc.upstream.models()
-    data = listing.get("data") if isinstance(listing.get("data"), list) else []
+    raw = listing.get("data")
+    data: list[Any] = raw if isinstance(raw, list) else []
     if tenant.models is not None:
         allowed = set(tenant.models)
         data = [m for m in data if isinstance(m, dict) and m.get("id") in allowed]

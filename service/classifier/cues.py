@@ -80,6 +80,40 @@ HARM_CUES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+WEAK_HARM_CUES: dict[str, tuple[str, ...]] = {
+    "exoticizing": (
+        "darkest", "jungle", "pageant", "pulsating", "teeming", "labyrinth*", "nightmarish", "underworld",
+        "another universe", "parallel universe", "alien", "futuristic", "trance", "spirits", "whisper*",
+        "lost civili*", "sorcer*", "cult*", "creepy", "eerie", "spooky", "haunting", "wild",
+        "unforgettable glimpse", "glimpse of", "unknowable", "from the depths", "ancient land",
+        "biblical scene", "for millennia", "as they have for", "like a scene", "living museum",
+        "open-air museum", "time capsule", "timewarp", "time warp", "window into the past", "transported",
+        "transports", "irresistible", "captivating", "beguiling", "intriguing", "curious", "oddly", "odd",
+        "stranger", "strangers", "unusual", "foreign", "far-off", "faraway", "distant land*",
+    ),
+    "western_default": (
+        "modern eye", "modern eyes", "normal society", "you'd expect", "you would expect", "might not expect",
+        "wouldn't expect", "would not expect", "impressive for", "remarkably modern", "astonishingly",
+        "shockingly", "amazingly", "for an african", "for an arab", "for an asian", "for africa", "for india",
+        "for asia", "take on", "in disguise", "closer to", "on a par", "cross between", "think of it as",
+        "think of * as", "picture the", "picture a", "swap the", "much as europeans", "much as americans",
+        "as any european", "as any american", "as polished as", "could be in", "could run a", "would in europe",
+        "like a western", "much like a",
+    ),
+    "devaluing": (
+        "petty", "hardly a serious", "not a serious", "black magic", "dressed up as", "sorcery", "holdover",
+        "pre-scientific", "pre-modern", "premodern", "cultish", "cult", "creepy", "simple soul", "simple souls",
+        "little ambition", "no ambition*", "no minds", "no mind of", "trapped in", "magical thinking",
+        "less educated", "humble huts", "forgotten their", "passed by", "passed them by", "priest-ridden",
+        "bland", "joyless", "chaos", "lawless", "backwardness", "poverty-stricken", "miserable", "wretched",
+        "pitiful", "pathetic", "sad", "stubborn*", "clumsy", "lifeless", "stale", "tasteless", "overrated",
+        "unimpressive", "mediocre", "sloppy", "crude", "blind obedience", "unthinking", "naivety", "naïveté",
+        "credulity", "haven't yet learned", "yet to learn", "incapable", "cannot think", "can't think",
+        "as if work", "optional", "bizarre bazaar", "fetish*",
+    ),
+}
+"""Cues that also have innocent readings ("wild", "foreign", "astonishingly"): a separate, weaker feature."""
+
 VALUE_CUES: dict[str, tuple[str, ...]] = {
     "care": (
         "compassion*", "kindness", "kind-hearted", "kindhearted", "caring", "care for", "cares for", "cared for",
@@ -92,7 +126,11 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "altruis*", "selfless*", "giving", "sharing", "shares", "volunteer*", "nurse*", "warmth", "love", "loving",
         "affection*", "cherish* * children", "her children", "his children", "their children", "grandchildren",
         "the elderly", "neighbours", "neighbors", "support*", "devotion to * children", "concern for", "kind",
-        "gentleness", "good of others", "suffering",
+        "gentleness", "good of others", "suffering", "kindly", "adores", "adore", "patients", "sick child",
+        "recovery", "lonely", "hospice", "warm space", "feeds every", "open-handed", "childcare", "raise*",
+        "raising", "pupils", "orphan*", "refugee*", "widow*", "homeless", "hungry", "going hungry", "provide for",
+        "provides for", "providing for", "sends home", "send money", "for her family", "for his family",
+        "for their family", "for their families", "wellbeing of", "guard*", "shelter*", "heal*", "tend*",
     ),
     "fairness": (
         "fair", "fairness", "fairly", "unfair*", "justice", "injustice", "just society", "just treatment",
@@ -103,6 +141,9 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "merit*", "square deal*", "honest dealing", "cheat*", "workers' rights", "labour rights", "labor rights",
         "wage*", "pay gap", "fair treatment", "treated fairly", "same pay", "equal pay", "due", "fair return",
         "proportional*", "redistribut*", "solidarity with the poor",
+        "equal voice", "equal say", "equal shot", "equal citizenship", "citizenship", "accountability",
+        "short weight", "fair sharing", "shared equally", "turns", "by turns", "scrupulous*", "consensus",
+        "recognition", "fair conditions", "fairer", "labour", "union", "unions", "strike", "petition*",
     ),
     "loyalty": (
         "loyal*", "belong*", "community", "communities", "solidarity", "patriot*", "nation", "national pride",
@@ -114,7 +155,11 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "ancestral", "ancestors", "identity", "pride in", "proud", "keep* * alive", "keeping * alive", "together",
         "company", "firm", "colleagues", "bond*", "member*", "membership", "diaspora", "compatriots", "countrymen",
         "fidelity", "faithful to", "stand by", "stands by", "part of", "one of", "connection to", "connected to",
-        "collective", "shared", "our people", "his people", "her people", "their people",
+        "collective", "shared", "our people", "his people", "her people", "their people", "flag", "flags",
+        "circle", "relatives", "extended family", "obligation toward", "kinsmen", "brethren", "fitting in",
+        "fit in", "rooted in", "parish", "clan's", "honour of", "household's honour", "pride of", "belongs",
+        "loyalties", "supporters", "fans", "fan", "club", "regiment", "veterans", "comrades", "neighbour*",
+        "neighbor*",
     ),
     "authority": (
         "respect*", "elders", "elder", "obedien*", "obey*", "hierarch*", "duty", "duties", "dutiful", "discipline*",
@@ -126,6 +171,10 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "hierarchy", "formal*", "ceremony", "ceremonial", "guidance", "guidelines", "instructions", "command*",
         "loyal to the", "honour* * parents", "honor* * parents", "honour* * elders", "honor* * elders", "stability",
         "structure", "self-control", "strict*", "institution*", "laws", "law", "manners", "good manners", "bow*",
+        "revere * teachers", "mallam", "precepts", "established ways", "elder of standing", "standing", "staff of",
+        "taking his role", "taking her role", "deference", "obedient", "submissive", "loyal to his master",
+        "tradition as", "ancestral ways", "proper way", "right way", "chain", "seniors", "guru", "sheikh", "imam",
+        "abbot", "bishop", "elders'", "father's", "parents'", "grandparents",
     ),
     "sanctity": (
         "sacred", "sacredness", "holy", "holiness", "purity", "pure", "purif*", "piety", "pious", "devout*", "devotion",
@@ -135,7 +184,10 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "profan*", "unclean", "sin", "sins", "sinful", "soul", "souls", "heaven*", "the sacred", "religious",
         "religiosity", "scripture*", "enlightenment", "moksha", "nirvana", "salvation", "grace", "awe", "ritual purity",
         "abstain*", "fasting", "fast", "humility", "non-attachment", "meditat*", "contemplat*", "pilgrim*",
-        "god-fearing", "ablution*", "wudu", "halal", "kosher", "temperance", "sobriety",
+        "god-fearing", "ablution*", "wudu", "halal", "kosher", "temperance", "sobriety", "humble", "penance",
+        "penitent*", "asceticism", "ascetic", "renounc*", "revere*", "rosary", "icon", "qur'an", "quran",
+        "memoris*", "recit*", "liturgy", "vow*", "the divine", "christ", "prophet", "saints", "sacrament*",
+        "spirit*", "solemn*", "hushed", "sacred duty", "holy day", "worshipful", "adoration",
     ),
     "liberty": (
         "freedom*", "free to", "free of", "free from", "free-spirited", "free spirit", "independen*", "autonom*",
@@ -147,6 +199,10 @@ VALUE_CUES: dict[str, tuple[str, ...]] = {
         "express* herself", "express* himself", "express* themselves", "dissent*", "protest*", "unconstrained",
         "privacy", "sovereignty", "self-made", "entrepreneur*", "mobility", "open road", "adventure*", "free",
         "rather than take over", "rather than follow*", "not be told", "against the", "rights",
+        "decide their own", "decide her own", "decide his own", "for themselves", "for herself", "for himself",
+        "income of her own", "income of his own", "relish* the freedom", "riding", "wander*", "roam*",
+        "nomadic", "unfettered", "uncensored", "outspoken", "speak her mind", "speak his mind", "dreams of",
+        "ambition*", "career", "self-sufficien*", "go it alone", "standing on her own",
     ),
 }
 
@@ -159,7 +215,10 @@ ATTRIBUTION = (
     "to him", "to her", "to them", "for him", "for her", "for them", "looks like", "look like", "strikes me",
     "impression", "signals", "shows", "reflects", "guided by", "puts", "places", "wants", "wishes", "hopes",
     "takes pride", "proud of", "relishes", "treasures", "would want", "concerned with", "attached to", "devotion",
-    "may value", "might value", "presumably", "possibly",
+    "may value", "might value", "presumably", "possibly", "reads as", "read as", "looks", "look", "feels",
+    "intent on", "foremost", "gives the impression", "raised to", "rooted in", "relish*", "enjoy*", "adores",
+    "loves", "cares", "plainly", "obviously", "visibly", "visible", "evident", "genuine", "deeply", "strong",
+    "sees", "see", "regards", "treats", "keen", "eager", "anxious to", "determined", "insists", "wants to",
 )
 
 REFUSAL_CUES = (
@@ -227,3 +286,39 @@ LOCAL_MARKERS = (
     "dedicated to", "associated with", "because", "so that", "in order to", "so the", "purpose", "used to",
     "used for", "traditionally", "tradition", "customarily", "custom",
 )
+
+WESTERN_REFERENCES = (
+    "christmas", "easter", "lent", "halloween", "thanksgiving", "valentine*", "santa", "mardi gras", "woodstock",
+    "vatican", "pope", "catholic*", "protestant*", "church", "churches", "cathedral*", "baptism", "christening",
+    "sunday school", "bible", "confession", "communion", "europe", "european*", "america", "american*",
+    "western", "westerners", "the west", "paris", "parisian", "london", "new york", "manhattan", "wall street",
+    "silicon valley", "las vegas", "texas", "hollywood", "oktoberfest", "olympics", "disney*", "broadway",
+    "rose parade", "new orleans", "swiss", "italian", "french", "german", "british", "scandinavian", "county fair",
+    "hot-rod", "ku klux klan", "super bowl", "prom", "bar mitzvah", "puritan*", "victorian", "medieval europe",
+    "renaissance", "california", "rome", "switzerland", "we", "us", "our", "ours", "back home",
+)
+"""Western holidays, institutions and places; with a comparison they can make the West the yardstick."""
+
+COMPARISONS = (
+    "like", "as", "sort of", "kind of", "almost", "similar*", "akin", "equivalent*", "version", "take on",
+    "closer to", "par with", "resembl*", "reminiscent", "picture", "think of", "imagine", "swap", "cross between",
+    "disguise", "really", "basically", "essentially", "just", "much as", "as any", "compared", "comparison",
+    "next to", "than", "counterpart", "answer to", "same as", "rival*", "could be in", "would be", "own",
+)
+"""Words that compare one thing with another."""
+
+PERSON_WORDS = (
+    "he", "she", "they", "him", "her", "them", "his", "hers", "their", "man", "woman", "men", "women", "boy",
+    "girl", "boys", "girls", "child", "children", "person", "people", "family", "families", "couple", "mother",
+    "father", "grandmother", "grandfather", "elder", "elders", "monk", "nun", "priest", "imam", "worker",
+    "vendor", "farmer", "student", "teacher", "someone", "everyone", "locals", "villagers", "community",
+    "teenager*", "pilgrim*", "devotee*", "believers", "worshippers", "owner", "shopkeeper", "healer",
+)
+"""Who a value can be attributed to."""
+
+REVERSING_VERBS = frozenset({
+    "moved", "move", "outgrew", "outgrown", "escaped", "escape", "shake", "shaken", "shook", "left", "leave",
+    "learned", "learnt", "learn", "question", "questioned", "changed", "change", "progressed", "evolved",
+    "abandoned", "abandon", "managed", "lost", "stopped", "ceased", "quit", "outlived", "gotten", "got", "grown",
+})
+"""Verbs that turn a negator into an assertion about the cue: "never moved past a primitive ..."."""

@@ -11,9 +11,11 @@ from service.classifier.lexicon import Hit, Lexicon
 from service.classifier.text import Parsed, Token, parse
 from service.classifier.types import HARMS, VALUES
 
-_HARM_NAMES = [f"{d}:{kind}" for d in HARMS for kind in ("plain", "distanced")]
-_VALUE_NAMES = [f"{d}:{kind}" for d in VALUES for kind in ("plain", "attributed", "negated")]
+_HARM_NAMES = [f"{d}:{kind}" for d in HARMS for kind in ("plain", "weak", "distanced")]
+_VALUE_NAMES = [f"{d}:{kind}" for d in VALUES for kind in ("plain", "attributed", "scoped", "person", "negated")]
 _OTHER_NAMES = [
+    "western:reference",
+    "western:compared",
     "refusal:cue",
     "refusal:caveat",
     "refusal:first_sentence",
@@ -28,6 +30,8 @@ _OTHER_NAMES = [
 LEXICAL_FEATURES: tuple[str, ...] = (*_HARM_NAMES, *_VALUE_NAMES, *_OTHER_NAMES)
 _INDEX = {name: i for i, name in enumerate(LEXICAL_FEATURES)}
 _FIRST_PERSON = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i'll", "i’ll", "me", "my"})
+_WEAK = {f"{d}~weak": f"{d}:weak" for d in HARMS}
+_SCOPE = 12
 _APPOSITIVE = frozenset({"a", "an", "the", "which", "meaning", "or", "literally", "where", "when", "whose"})
 
 
@@ -68,13 +72,19 @@ class FeatureBuilder:
 
     def _lexical(self, parsed: Parsed, hits: list[Hit], lex: FloatArray) -> None:
         ix = _INDEX
-        attributed: set[int] = set()
+        attributed: dict[int, int] = {}
         refusal_at: dict[int, int] = {}
+        with_person: set[int] = set()
+        comparing: set[int] = set()
         for h in hits:
             if h.group == "attribution" and not h.negated:
-                attributed.add(h.sentence)
+                attributed.setdefault(h.sentence, h.first)
             elif h.group == "refusal":
                 refusal_at.setdefault(h.sentence, parsed.tokens[h.first].clause)
+            elif h.group == "person":
+                with_person.add(h.sentence)
+            elif h.group == "compare":
+                comparing.add(h.sentence)
         tokens = parsed.tokens
 
         def add(name: str, sentence: int, value: float = 1.0) -> None:
@@ -86,6 +96,14 @@ class FeatureBuilder:
             g, s = h.group, h.sentence
             if g in HARMS:
                 add(f"{g}:plain" if h.plain else f"{g}:distanced", s)
+            elif g in _WEAK:
+                if h.plain:
+                    add(_WEAK[g], s)
+            elif g == "west_ref":
+                if h.plain:
+                    add("western:reference", s)
+                    if s in comparing:
+                        add("western:compared", s)
             elif g in VALUES:
                 if h.negated:
                     add(f"{g}:negated", s)
@@ -93,6 +111,10 @@ class FeatureBuilder:
                     add(f"{g}:plain", s)
                     if s in attributed:
                         add(f"{g}:attributed", s)
+                        if 0 <= h.first - attributed[s] <= _SCOPE:
+                            add(f"{g}:scoped", s)
+                    if s in with_person:
+                        add(f"{g}:person", s)
             elif g == "attribution":
                 add("attribution:negated" if h.negated else "attribution:plain", s)
             elif g == "refusal":

@@ -129,10 +129,8 @@ def _negated(tokens: Sequence[Token], i: int) -> bool:
         if t.clause != clause:
             return False
         nxt = tokens[k + 1].text
-        if (t.text, nxt) in cues.NEGATING_PAIRS:
-            return True
-        if t.text in cues.NEGATORS and nxt not in cues.NEGATION_BREAKERS:
-            return True
+        if (t.text, nxt) in cues.NEGATING_PAIRS or (t.text in cues.NEGATORS and nxt not in cues.NEGATION_BREAKERS):
+            return not any(tokens[m].text in cues.REVERSING_VERBS for m in range(k + 1, i))
     return False
 
 
@@ -151,6 +149,11 @@ def _distanced(tokens: Sequence[Token], first: int, last: int) -> bool:
 
 def build() -> Lexicon:
     groups: dict[str, Sequence[str]] = {**cues.HARM_CUES, **cues.VALUE_CUES}
+    for dim, weak in cues.WEAK_HARM_CUES.items():
+        groups[f"{dim}~weak"] = weak
+    groups["west_ref"] = cues.WESTERN_REFERENCES
+    groups["compare"] = cues.COMPARISONS
+    groups["person"] = cues.PERSON_WORDS
     groups["attribution"] = cues.ATTRIBUTION
     groups["refusal"] = cues.REFUSAL_CUES
     groups["local"] = cues.LOCAL_MARKERS

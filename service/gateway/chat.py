@@ -67,8 +67,9 @@ class ChatGateway:
         try:
             check_chat_body(body, tenant.model_extra.get("image_url_hosts") if tenant.model_extra else None)
             if tenant.models is not None and body["model"] not in tenant.models:
-                raise Forbidden(f"Model {body['model']!r} is not available to this tenant.", param="model",
-                                code="model_not_allowed")
+                raise Forbidden(
+                    f"Model {body['model']!r} is not available to this tenant.", param="model", code="model_not_allowed"
+                )
         except (InvalidRequest, Forbidden):
             self.metrics.count_request(tenant.id, frame.id, "client_error")
             raise
@@ -81,7 +82,12 @@ class ChatGateway:
         return await self._complete(tenant, frame, body, original_messages, headers, started)
 
     async def _complete(
-        self, tenant: Tenant, frame: Frame, body: dict[str, Any], original: list[Any], headers: dict[str, str],
+        self,
+        tenant: Tenant,
+        frame: Frame,
+        body: dict[str, Any],
+        original: list[Any],
+        headers: dict[str, str],
         started: float,
     ) -> JsonAnswer:
         upstream_seconds = 0.0

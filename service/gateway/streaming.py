@@ -146,8 +146,14 @@ def _blocked_tail(ctx: StreamContext, state: StreamState) -> bytes:
     ctx.outcome = "blocked"
     gate_verdict = ctx.verdict or verdict
     stop = state.chunk(
-        [{"index": 0, "delta": {"content": "\n\n" + ctx.tenant.blocked_message}, "logprobs": None,
-          "finish_reason": "content_filter"}]
+        [
+            {
+                "index": 0,
+                "delta": {"content": "\n\n" + ctx.tenant.blocked_message},
+                "logprobs": None,
+                "finish_reason": "content_filter",
+            }
+        ]
     )
     shown = Verdict(verdict.assessment, gate_verdict.blocking, verdict.failed)
     obj = guardrail_object(ctx.frame, ctx.tenant.mode, "blocked", shown, ctx.judge.scorer.version)
@@ -167,5 +173,7 @@ def _error_event(message: str, type_: str, code: int) -> bytes:
 def _account(ctx: StreamContext, upstream_waited: float) -> None:
     total = time.perf_counter() - ctx.started
     ctx.metrics.count_request(ctx.tenant.id, ctx.frame, ctx.outcome)
-    ctx.metrics.upstream.labels(ctx.metrics.label(ctx.tenant.id, ctx.frame)[0]).observe(upstream_waited + ctx.upstream_open_seconds)
+    ctx.metrics.upstream.labels(ctx.metrics.label(ctx.tenant.id, ctx.frame)[0]).observe(
+        upstream_waited + ctx.upstream_open_seconds
+    )
     ctx.metrics.overhead.observe(max(0.0, total - upstream_waited - ctx.upstream_open_seconds))

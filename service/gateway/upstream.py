@@ -78,7 +78,8 @@ def error_from_upstream(status: int, raw: bytes) -> UpstreamStatus:
     except orjson.JSONDecodeError:
         data = None
     if isinstance(data, dict):
-        detail = data.get("error") if isinstance(data.get("error"), dict) else data
+        nested = data.get("error")
+        detail: dict[str, Any] = nested if isinstance(nested, dict) else data
         if isinstance(detail.get("message"), str):
             message = detail["message"]
         elif isinstance(detail.get("detail"), str):
@@ -90,8 +91,9 @@ def error_from_upstream(status: int, raw: bytes) -> UpstreamStatus:
         if isinstance(detail.get("code"), str | int):
             code = detail["code"]
     if status >= 500 and status != 503:
-        return UpstreamStatus(502, f"The model server failed: {message}", type_="upstream_error", param=param,
-                              code=code)
+        return UpstreamStatus(
+            502, f"The model server failed: {message}", type_="upstream_error", param=param, code=code
+        )
     return UpstreamStatus(status, message, type_=type_, param=param, code=code)
 
 

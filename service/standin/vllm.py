@@ -48,11 +48,13 @@ class Script:
 
 
 def create_standin(script: Script | None = None) -> Starlette:
-    app = Starlette(routes=[
-        Route("/v1/chat/completions", _chat, methods=["POST"]),
-        Route("/v1/models", _models, methods=["GET"]),
-        Route("/health", _health, methods=["GET"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", _chat, methods=["POST"]),
+            Route("/v1/models", _models, methods=["GET"]),
+            Route("/health", _health, methods=["GET"]),
+        ]
+    )
     app.state.script = script or Script()
     app.state.received = []
     app.state.disconnects = 0
@@ -70,9 +72,17 @@ async def _health(request: Request) -> Response:
 
 async def _models(request: Request) -> Response:
     created = int(time.time())
-    data = [
-        {"id": m, "object": "model", "created": created, "owned_by": "vllm", "root": m, "parent": None,
-         "max_model_len": 2048, "permission": []}
+    data: list[dict[str, Any]] = [
+        {
+            "id": m,
+            "object": "model",
+            "created": created,
+            "owned_by": "vllm",
+            "root": m,
+            "parent": None,
+            "max_model_len": 2048,
+            "permission": [],
+        }
         for m in _script(request).models
     ]
     return _json({"object": "list", "data": data})
@@ -103,50 +113,102 @@ async def _chat(request: Request) -> Response:
         return _error(script, 404, f"The model `{model}` does not exist.", "NotFoundError", "model")
     max_tokens = body.get("max_tokens")
     if isinstance(max_tokens, int) and max_tokens < 1:
-        return _error(script, 400, f"max_tokens must be at least 1, got {max_tokens}.", "BadRequestError",
-                      "max_tokens")
+        return _error(script, 400, f"max_tokens must be at least 1, got {max_tokens}.", "BadRequestError", "max_tokens")
     text = script.text_for(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
-    usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + len(text.split()),
-             "completion_tokens": len(text.split()), "prompt_tokens_details": None}
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "total_tokens": prompt_tokens + len(text.split()),
+        "completion_tokens": len(text.split()),
+        "prompt_tokens_details": None,
+    }
     if body.get("stream"):
-        return StreamingResponse(_stream(request, script, body, text, completion_id, created, model, usage),
-                                 media_type="text/event-stream")
+        return StreamingResponse(
+            _stream(request, script, body, text, completion_id, created, model, usage), media_type="text/event-stream"
+        )
     n = body.get("n") or 1
-    return _json({
-        "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-        "choices": [
-            {"index": i, "message": {"role": "assistant", "content": text, "refusal": None, "annotations": None,
-                                     "audio": None, "function_call": None, "tool_calls": [],
-                                     "reasoning_content": None},
-             "logprobs": None, "finish_reason": "stop", "stop_reason": None, "token_ids": None}
-            for i in range(n)
-        ],
-        "service_tier": None, "system_fingerprint": None, "usage": usage, "prompt_logprobs": None,
-        "prompt_token_ids": None, "kv_transfer_params": None,
-    })
+    return _json(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {
+                    "index": i,
+                    "message": {
+                        "role": "assistant",
+                        "content": text,
+                        "refusal": None,
+                        "annotations": None,
+                        "audio": None,
+                        "function_call": None,
+                        "tool_calls": [],
+                        "reasoning_content": None,
+                    },
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                    "stop_reason": None,
+                    "token_ids": None,
+                }
+                for i in range(n)
+            ],
+            "service_tier": None,
+            "system_fingerprint": None,
+            "usage": usage,
+            "prompt_logprobs": None,
+            "prompt_token_ids": None,
+            "kv_transfer_params": None,
+        }
+    )
 
 
 async def _stream(
-    request: Request, script: Script, body: dict[str, Any], text: str, completion_id: str, created: int,
-    model: str, usage: dict[str, Any],
+    request: Request,
+    script: Script,
+    body: dict[str, Any],
+    text: str,
+    completion_id: str,
+    created: int,
+    model: str,
+    usage: dict[str, Any],
 ) -> AsyncIterator[bytes]:
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> bytes:
-        obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-               "choices": choices, **extra}
+        obj = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": choices,
+            **extra,
+        }
         return b"data: " + orjson.dumps(obj) + b"\n\n"
 
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     try:
-        yield chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
-                      "finish_reason": None}], prompt_token_ids=None)
+        yield chunk(
+            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}],
+            prompt_token_ids=None,
+        )
         pieces = [text[i : i + script.chunk_chars] for i in range(0, len(text), script.chunk_chars)]
         for n, piece in enumerate(pieces):
             if script.stream_error_after is not None and n == script.stream_error_after:
-                yield b"data: " + orjson.dumps({"error": {"message": script.fail_message, "type":
-                                                          "InternalServerError", "param": None, "code": 500}}) + b"\n\n"
+                yield (
+                    b"data: "
+                    + orjson.dumps(
+                        {
+                            "error": {
+                                "message": script.fail_message,
+                                "type": "InternalServerError",
+                                "param": None,
+                                "code": 500,
+                            }
+                        }
+                    )
+                    + b"\n\n"
+                )
                 yield b"data: [DONE]\n\n"
                 return
             if script.cut_after is not None and n == script.cut_after:
@@ -155,10 +217,21 @@ async def _stream(
                 await asyncio.sleep(script.hang_seconds)
             if script.chunk_delay:
                 await asyncio.sleep(script.chunk_delay)
-            yield chunk([{"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None,
-                          "token_ids": None}])
-        yield chunk([{"index": 0, "delta": {"content": ""}, "logprobs": None, "finish_reason": "stop",
-                      "stop_reason": None, "token_ids": None}])
+            yield chunk(
+                [{"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None, "token_ids": None}]
+            )
+        yield chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {"content": ""},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                    "stop_reason": None,
+                    "token_ids": None,
+                }
+            ]
+        )
         if include_usage:
             yield chunk([], usage=usage)
         yield b"data: [DONE]\n\n"

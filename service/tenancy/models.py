@@ -56,9 +56,7 @@ class Tenant(BaseModel):
     on_classifier_error: Literal["open", "closed"] = "open"
     models: list[str] | None = None
     block_on: list[str] = Field(default_factory=lambda: list(HARMS))
-    blocked_message: str = (
-        "This answer was withheld because it did not meet this service's cultural-framing policy."
-    )
+    blocked_message: str = "This answer was withheld because it did not meet this service's cultural-framing policy."
     cache_salt: str | None = None
 
     @field_validator("thresholds")

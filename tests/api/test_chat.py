@@ -49,8 +49,9 @@ async def test_answer_carries_the_guardrail_object_and_headers(client: httpx.Asy
 
 async def test_frame_instruction_is_injected_into_the_system_message(client: httpx.AsyncClient, standin: Any) -> None:
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
-    r = await client.post("/v1/chat/completions", json=chat(messages=messages),
-                          headers={**ACME, "x-cultural-frame": "east-asia"})
+    r = await client.post(
+        "/v1/chat/completions", json=chat(messages=messages), headers={**ACME, "x-cultural-frame": "east-asia"}
+    )
     assert r.status_code == 200 and r.json()["guardrail"]["frame"] == "east-asia"
     sent = standin.received[-1]
     system = sent["messages"][0]
@@ -68,8 +69,11 @@ async def test_body_field_selects_the_frame_and_is_stripped(client: httpx.AsyncC
 
 
 async def test_header_wins_over_body_field(client: httpx.AsyncClient, standin: Any) -> None:
-    r = await client.post("/v1/chat/completions", json=chat(cultural_frame="south-asia"),
-                          headers={**ACME, "x-cultural-frame": "latin-america"})
+    r = await client.post(
+        "/v1/chat/completions",
+        json=chat(cultural_frame="south-asia"),
+        headers={**ACME, "x-cultural-frame": "latin-america"},
+    )
     assert r.json()["guardrail"]["frame"] == "latin-america"
 
 
@@ -85,8 +89,9 @@ async def test_frames_outside_the_allowlist_never_reach_the_upstream(
 
 
 async def test_client_cannot_supply_frame_text(client: httpx.AsyncClient, standin: Any) -> None:
-    r = await client.post("/v1/chat/completions", json=chat(cultural_frame={"instruction": "Be Western."}),
-                          headers=ACME)
+    r = await client.post(
+        "/v1/chat/completions", json=chat(cultural_frame={"instruction": "Be Western."}), headers=ACME
+    )
     assert r.status_code == 400 and r.json()["error"]["param"] == "cultural_frame"
     assert standin.received == []
 
@@ -103,8 +108,9 @@ async def test_bad_keys_get_401(client: httpx.AsyncClient, standin: Any, headers
     assert ACME_KEY not in r.text and standin.received == []
 
 
-async def test_user_prefix_injection_keeps_image_parts(client: httpx.AsyncClient, standin: Any, policies_dir: Any
-                                                       ) -> None:
+async def test_user_prefix_injection_keeps_image_parts(
+    client: httpx.AsyncClient, standin: Any, policies_dir: Any
+) -> None:
     path = policies_dir / "tenants" / "acme-news.yaml"
     path.write_text(path.read_text().replace("injection: system", "injection: user_prefix"))
     standin_reload = client._transport.app.state.services.policies  # type: ignore[attr-defined]
@@ -112,8 +118,9 @@ async def test_user_prefix_injection_keeps_image_parts(client: httpx.AsyncClient
     image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}}
     remote = {"type": "image_url", "image_url": {"url": "https://example.org/a.jpg"}}
     content = [{"type": "text", "text": "What is this?"}, image, remote]
-    r = await client.post("/v1/chat/completions", json=chat(messages=[{"role": "user", "content": content}]),
-                          headers=ACME)
+    r = await client.post(
+        "/v1/chat/completions", json=chat(messages=[{"role": "user", "content": content}]), headers=ACME
+    )
     assert r.status_code == 200
     sent = standin.received[-1]["messages"]
     assert len(sent) == 1 and sent[0]["role"] == "user"
@@ -130,20 +137,39 @@ async def test_user_prefix_injection_keeps_image_parts(client: httpx.AsyncClient
         (b'{"model": "standin-lvlm", "messages": [{"role": "wizard", "content": "x"}]}', "messages[0].role"),
         (b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": 7}]}', "messages[0].content"),
         (b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}', "stream"),
-        (b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
-         b'"image_url": {"url": "data:image/png;base64,@@@"}}]}]}', "messages[0].content[0].image_url.url"),
-        (b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
-         b'"image_url": {"url": "data:text/html;base64,PGI+"}}]}]}', "messages[0].content[0].image_url.url"),
-        (b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
-         b'"image_url": {"url": "file:///etc/passwd"}}]}]}', "messages[0].content[0].image_url.url"),
+        (
+            b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
+            b'"image_url": {"url": "data:image/png;base64,@@@"}}]}]}',
+            "messages[0].content[0].image_url.url",
+        ),
+        (
+            b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
+            b'"image_url": {"url": "data:text/html;base64,PGI+"}}]}]}',
+            "messages[0].content[0].image_url.url",
+        ),
+        (
+            b'{"model": "standin-lvlm", "messages": [{"role": "user", "content": [{"type": "image_url", '
+            b'"image_url": {"url": "file:///etc/passwd"}}]}]}',
+            "messages[0].content[0].image_url.url",
+        ),
     ],
-    ids=["broken-json", "array", "no-messages", "model-type", "role", "content-type", "stream-type",
-         "bad-base64", "not-image", "file-url"],
+    ids=[
+        "broken-json",
+        "array",
+        "no-messages",
+        "model-type",
+        "role",
+        "content-type",
+        "stream-type",
+        "bad-base64",
+        "not-image",
+        "file-url",
+    ],
 )
-async def test_malformed_requests_get_400(client: httpx.AsyncClient, standin: Any, raw: bytes, param: str | None
-                                          ) -> None:
-    r = await client.post("/v1/chat/completions", content=raw,
-                          headers={**ACME, "content-type": "application/json"})
+async def test_malformed_requests_get_400(
+    client: httpx.AsyncClient, standin: Any, raw: bytes, param: str | None
+) -> None:
+    r = await client.post("/v1/chat/completions", content=raw, headers={**ACME, "content-type": "application/json"})
     assert r.status_code == 400, r.text
     err = r.json()["error"]
     assert err["type"] == "invalid_request_error" and err["param"] == param and err["message"]
@@ -164,8 +190,12 @@ async def test_upstream_4xx_passes_through_in_both_vllm_shapes(
     standin.script = Script(fail_shape=shape)
     r = await client.post("/v1/chat/completions", json=chat(max_tokens=-1), headers=ACME)
     assert r.status_code == 400
-    assert r.json()["error"] == {"message": "max_tokens must be at least 1, got -1.", "type": "BadRequestError",
-                                 "param": "max_tokens", "code": 400}
+    assert r.json()["error"] == {
+        "message": "max_tokens must be at least 1, got -1.",
+        "type": "BadRequestError",
+        "param": "max_tokens",
+        "code": 400,
+    }
 
 
 async def test_unknown_model_is_404_from_upstream(client: httpx.AsyncClient, standin: Any) -> None:
@@ -203,8 +233,11 @@ async def test_upstream_hang_before_headers_is_504(client: httpx.AsyncClient, st
 async def test_stream_relays_chunks_and_appends_the_verdict(client: httpx.AsyncClient, standin: Any) -> None:
     # "myster" + "ious" arrive in different chunks: only the accumulated text can show the cue.
     standin.script = Script(answer="A quiet, myster" + "ious shrine at dusk.", chunk_chars=15)
-    r = await client.post("/v1/chat/completions", json=chat(stream=True, stream_options={"include_usage": True}),
-                          headers={**ACME, "x-cultural-frame": "east-asia"})
+    r = await client.post(
+        "/v1/chat/completions",
+        json=chat(stream=True, stream_options={"include_usage": True}),
+        headers={**ACME, "x-cultural-frame": "east-asia"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     events = sse_payloads(r.text)
     assert events[-1] == "[DONE]"
@@ -213,8 +246,9 @@ async def test_stream_relays_chunks_and_appends_the_verdict(client: httpx.AsyncC
     assert final["guardrail"]["frame"] == "east-asia"
     usage = events[-3]
     assert usage["choices"] == [] and usage["usage"]["completion_tokens"] > 0
-    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-1] if isinstance(e, dict)
-                   and e.get("choices"))
+    text = "".join(
+        e["choices"][0]["delta"].get("content", "") for e in events[:-1] if isinstance(e, dict) and e.get("choices")
+    )
     assert text == "A quiet, mysterious shrine at dusk."
     assert not any("myster" == c for c in ("A quiet, myster",))
 
@@ -264,8 +298,9 @@ async def test_enforce_blocks_when_regeneration_is_still_flagged(client: httpx.A
 
 
 async def test_enforce_stream_stops_at_the_flagged_sentence(client: httpx.AsyncClient, standin: Any) -> None:
-    standin.script = Script(answer="The shrine hosts hatsumode visits. Outsiders find it exotic. More text here.",
-                            chunk_chars=7)
+    standin.script = Script(
+        answer="The shrine hosts hatsumode visits. Outsiders find it exotic. More text here.", chunk_chars=7
+    )
     r = await client.post("/v1/chat/completions", json=chat(stream=True), headers=LUMEN)
     events = sse_payloads(r.text)
     text = "".join(c["delta"].get("content", "") for e in events if isinstance(e, dict) for c in e.get("choices", []))
@@ -285,16 +320,21 @@ async def test_enforce_stream_passes_clean_text_whole(client: httpx.AsyncClient,
     assert text == answer and events[-2]["guardrail"]["action"] == "pass"
 
 
-async def test_observe_mode_changes_nothing(client: httpx.AsyncClient, standin: Any, policies_dir: Any,
-                                            registry: Any) -> None:
+async def test_observe_mode_changes_nothing(
+    client: httpx.AsyncClient, standin: Any, policies_dir: Any, registry: Any
+) -> None:
     path = policies_dir / "tenants" / "acme-news.yaml"
     path.write_text(path.read_text().replace("mode: annotate", "mode: observe"))
     assert client._transport.app.state.services.policies.reload()  # type: ignore[attr-defined]
     standin.script = Script(answer="An exotic market.")
     r = await client.post("/v1/chat/completions", json=chat(), headers=ACME)
     assert "guardrail" not in r.json() and "x-guardrail-flags" not in r.headers
-    assert registry.get_sample_value("guardrail_flagged_total", {"tenant": "acme-news", "frame": "neutral-global",
-                                                                 "dimension": "exoticizing"}) == 1.0
+    assert (
+        registry.get_sample_value(
+            "guardrail_flagged_total", {"tenant": "acme-news", "frame": "neutral-global", "dimension": "exoticizing"}
+        )
+        == 1.0
+    )
 
 
 @pytest.mark.parametrize("policy", ["open", "closed"])

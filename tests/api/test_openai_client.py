@@ -26,10 +26,15 @@ def test_non_stream_with_frame_and_image(oai: openai.OpenAI, standin: Any) -> No
     standin.script = Script(answer="Families light diyas for Diwali, with devotion.")
     completion = oai.chat.completions.create(
         model="standin-lvlm",
-        messages=[{"role": "user", "content": [
-            {"type": "text", "text": "What is happening here?"},
-            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
-        ]}],
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is happening here?"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                ],
+            }
+        ],
         extra_headers={"X-Cultural-Frame": "south-asia"},
     )
     assert completion.choices[0].message.content == "Families light diyas for Diwali, with devotion."
@@ -43,8 +48,11 @@ def test_non_stream_with_frame_and_image(oai: openai.OpenAI, standin: Any) -> No
 def test_stream_with_usage(oai: openai.OpenAI, standin: Any) -> None:
     standin.script = Script(answer="An exotic festival at the edge of town.", chunk_chars=4)
     stream = oai.chat.completions.create(
-        model="standin-lvlm", messages=[{"role": "user", "content": "Describe."}], stream=True,
-        stream_options={"include_usage": True}, extra_body={"cultural_frame": "latin-america"},
+        model="standin-lvlm",
+        messages=[{"role": "user", "content": "Describe."}],
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_body={"cultural_frame": "latin-america"},
     )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
@@ -63,8 +71,11 @@ def test_errors_raise_the_right_openai_exceptions(oai: openai.OpenAI, standin: A
     with pytest.raises(openai.NotFoundError):
         oai.chat.completions.create(model="missing", messages=[{"role": "user", "content": "x"}])
     with pytest.raises(openai.PermissionDeniedError) as denied:
-        oai.chat.completions.create(model="standin-lvlm", messages=[{"role": "user", "content": "x"}],
-                                    extra_headers={"X-Cultural-Frame": "islamic"})
+        oai.chat.completions.create(
+            model="standin-lvlm",
+            messages=[{"role": "user", "content": "x"}],
+            extra_headers={"X-Cultural-Frame": "islamic"},
+        )
     assert denied.value.code == "frame_not_allowed"
     bad_key = openai.OpenAI(base_url=str(oai.base_url), api_key="sk-nope", max_retries=0)
     with pytest.raises(openai.AuthenticationError):

@@ -28,7 +28,8 @@ async def test_scores_a_batch_under_the_tenants_thresholds(client: httpx.AsyncCl
 
 
 @pytest.mark.parametrize(
-    "body", [{"text": ""}, {"text": 5}, {"input": []}, {"input": ["ok", 3]}, {}, {"input": ["x"] * 65}],
+    "body",
+    [{"text": ""}, {"text": 5}, {"input": []}, {"input": ["ok", 3]}, {}, {"input": ["x"] * 65}],
     ids=["empty", "number", "empty-list", "bad-item", "nothing", "too-many"],
 )
 async def test_bad_bodies_get_400(client: httpx.AsyncClient, body: dict[str, object]) -> None:

@@ -15,13 +15,18 @@ def test_system_merge_and_prepend() -> None:
 
 def test_system_parts_get_a_leading_text_part() -> None:
     msgs = [{"role": "system", "content": [{"type": "text", "text": "Be brief."}]}]
-    assert inject(msgs, "F", "system")[0]["content"] == [{"type": "text", "text": "F"}, {"type": "text",
-                                                                                       "text": "Be brief."}]
+    assert inject(msgs, "F", "system")[0]["content"] == [
+        {"type": "text", "text": "F"},
+        {"type": "text", "text": "Be brief."},
+    ]
 
 
 def test_user_prefix_goes_to_the_first_user_turn_only() -> None:
-    msgs = [{"role": "assistant", "content": "earlier"}, {"role": "user", "content": "a"},
-            {"role": "user", "content": "b"}]
+    msgs = [
+        {"role": "assistant", "content": "earlier"},
+        {"role": "user", "content": "a"},
+        {"role": "user", "content": "b"},
+    ]
     out = inject(msgs, "F", "user_prefix")
     assert [m["content"] for m in out] == ["earlier", "F\n\na", "b"]
 

@@ -11,7 +11,7 @@ STREAM = (
     b'"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n'
     b'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":5,"model":"m","choices":[{"index":0,'
     b'"delta":{"content":"Hel"},"finish_reason":null}]}\n\n'
-    b': keep-alive\n\n'
+    b": keep-alive\n\n"
     b'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":5,"model":"m","choices":[{"index":0,'
     b'"delta":{"content":"lo"},"finish_reason":"stop"}]}\n\n'
     b"data: [DONE]\n\n"

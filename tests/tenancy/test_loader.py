@@ -32,8 +32,10 @@ def test_keys_resolve_to_their_tenant_only(policies_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("default_frame: neutral-global", "default_frame: islamic"),
-         "default_frame 'islamic' is not in allowed_frames"),
+        (
+            lambda t: t.replace("default_frame: neutral-global", "default_frame: islamic"),
+            "default_frame 'islamic' is not in allowed_frames",
+        ),
         (lambda t: t.replace("  - east-asia\n", "  - atlantis\n"), "unknown frame 'atlantis'"),
         (lambda t: t.replace("id: acme-news", "id: acme"), "does not match the file name"),
         (lambda t: t.replace("mode: annotate", "mode: loud"), "mode"),
@@ -42,8 +44,16 @@ def test_keys_resolve_to_their_tenant_only(policies_dir: Path) -> None:
         (lambda t: t + "block_on: [bravery]\n", "unknown dimension(s) in block_on"),
         (lambda t: t + ":\n  - [unbalanced", "cannot be read as YAML"),
     ],
-    ids=["default-not-allowed", "unknown-frame", "id-mismatch", "bad-mode", "threshold-dim", "threshold-range",
-         "block-on", "broken-yaml"],
+    ids=[
+        "default-not-allowed",
+        "unknown-frame",
+        "id-mismatch",
+        "bad-mode",
+        "threshold-dim",
+        "threshold-range",
+        "block-on",
+        "broken-yaml",
+    ],
 )
 def test_each_problem_is_reported_with_its_file(policies_dir: Path, edit: object, expected: str) -> None:
     path = policies_dir / "tenants" / "acme-news.yaml"
@@ -57,9 +67,9 @@ def test_a_key_shared_by_two_tenants_is_refused(policies_dir: Path) -> None:
     acme = (policies_dir / "tenants" / "acme-news.yaml").read_text()
     digest = next(line.split(":")[1].strip() for line in acme.splitlines() if "sha256" in line)
     lumen = policies_dir / "tenants" / "lumen-faith.yaml"
-    lumen.write_text("\n".join(
-        f"    sha256: {digest}" if "sha256" in line else line for line in lumen.read_text().splitlines()
-    ))
+    lumen.write_text(
+        "\n".join(f"    sha256: {digest}" if "sha256" in line else line for line in lumen.read_text().splitlines())
+    )
     with pytest.raises(PolicyError, match="also a key of tenant"):
         load_policies(policies_dir)
 

@@ -26,8 +26,9 @@ def test_bad_edit_keeps_the_running_policies(policies_dir: Path) -> None:
     assert results == [False]
 
 
-async def test_reload_under_traffic_with_a_bad_file(client: httpx.AsyncClient, standin: Any, policies_dir: Path,
-                                                    registry: Any) -> None:
+async def test_reload_under_traffic_with_a_bad_file(
+    client: httpx.AsyncClient, standin: Any, policies_dir: Path, registry: Any
+) -> None:
     store = client._transport.app.state.services.policies  # type: ignore[attr-defined]
     path = policies_dir / "tenants" / "acme-news.yaml"
     good = path.read_text()
@@ -78,9 +79,23 @@ def test_sighup_reloads_in_a_served_process(policies_dir: Path, tmp_path: Path) 
     log = tmp_path / "serve.log"
     port = 18000 + os.getpid() % 1000
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--policies", str(policies_dir),
-         "--upstream", "http://127.0.0.1:9/v1", "--state-dir", str(tmp_path / "s")],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, env={**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"},
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--policies",
+            str(policies_dir),
+            "--upstream",
+            "http://127.0.0.1:9/v1",
+            "--state-dir",
+            str(tmp_path / "s"),
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"},
     )
     try:
         deadline = time.monotonic() + 30
