@@ -78,6 +78,7 @@ def test_sighup_reloads_in_a_served_process(policies_dir: Path, tmp_path: Path) 
 
     log = tmp_path / "serve.log"
     port = 18000 + os.getpid() % 1000
+    log_file = log.open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -93,7 +94,7 @@ def test_sighup_reloads_in_a_served_process(policies_dir: Path, tmp_path: Path) 
             "--state-dir",
             str(tmp_path / "s"),
         ],
-        stdout=log.open("wb"),
+        stdout=log_file,
         stderr=subprocess.STDOUT,
         env={**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"},
     )
@@ -120,3 +121,4 @@ def test_sighup_reloads_in_a_served_process(policies_dir: Path, tmp_path: Path) 
     finally:
         proc.terminate()
         proc.wait(10)
+        log_file.close()
