@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run demo test test-vllm test-all lint vllm prometheus clean
+.PHONY: install tools run demo test test-vllm test-all lint vllm prometheus clean
 
 install: $(STAMP)
 
@@ -26,7 +26,11 @@ demo: install
 vllm:
 	@bash scripts/vllm/setup.sh
 
-test: install
+## promtool and prometheus (Debian's `prometheus` package), for the rule tests under deploy/prometheus.
+tools:
+	@command -v promtool >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus)
+
+test: install tools
 	$(BIN)/python -m pytest
 
 ## The integration suite against real vLLM servers (installs vLLM on first use).
