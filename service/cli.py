@@ -33,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the guardrail HTTP service")
     for field, (flag, kind) in SERVE_FLAGS.items():
         serve.add_argument(flag, dest=field, type=kind, default=None)
-    serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=_serve)
 
     policies = sub.add_parser("policies", help="policy folder tools").add_subparsers(dest="action", required=True)
