@@ -1,0 +1,208 @@
+"""DriftTracker: per-series windows, references and change detectors, updated once per scored answer."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from service.classifier.types import DIMENSIONS
+from service.drift.detector import DetectorSettings, PageHinkley
+from service.drift.divergence import bin_counts, debiased_js_distance, js_distance
+from service.drift.reference import BASELINE, LEARNED, Reference, ReferenceSet
+from service.drift.store import ReferenceStore, safe_id
+
+log = logging.getLogger("guardrail.drift")
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStatus:
+    """One (tenant, frame, dimension) at one instant; `drift` is None until it can be reported."""
+
+    tenant: str
+    frame: str
+    dimension: str
+    reference_complete: bool
+    reference_source: str | None
+    samples: int
+    mean: float | None
+    drift: float | None
+    alarms: int
+
+
+@dataclass(frozen=True, slots=True)
+class DriftSnapshot:
+    """Everything the collector exports, computed from one consistent copy of the tracker's state."""
+
+    series: list[SeriesStatus]
+    disparity: dict[tuple[str, str], float]
+
+
+class _Series:
+    __slots__ = ("dimension", "window", "learning", "reference", "detector")
+
+    def __init__(self, dimension: str, window: int, reference: Reference | None, detector: DetectorSettings) -> None:
+        self.dimension = dimension
+        self.window: deque[float] = deque(maxlen=window)
+        self.learning: list[float] = []
+        self.reference: Reference | None = None
+        self.detector: PageHinkley | None = None
+        if reference is not None:
+            self.adopt(reference, detector)
+
+    def adopt(self, reference: Reference, detector: DetectorSettings) -> None:
+        self.reference = reference
+        self.detector = PageHinkley(reference.mean, detector)
+        self.learning = []
+
+    def restart(self) -> None:
+        self.reference = None
+        self.detector = None
+        self.learning = []
+
+
+class DriftTracker:
+    """Tracks every (tenant, frame, dimension) series of classifier scores.
+
+    `observe` is the hot path: it appends each score to the series' window and either feeds the
+    Page-Hinkley detector or, until the reference is complete, collects the score for it. Divergences and
+    disparities are computed only in `snapshot`, at scrape time. Tenant and frame must come from bounded,
+    configured ids (pass them through `Metrics.label`): each new pair creates series and state files.
+    Thread-safe: one lock guards the state; `snapshot` copies under it and computes outside it.
+    """
+
+    def __init__(
+        self,
+        reference_size: int,
+        window: int,
+        bins: int = 10,
+        *,
+        state_dir: Path,
+        min_samples_for_disparity: int = 30,
+        min_window_samples: int | None = None,
+        detector: DetectorSettings | None = None,
+        debias: bool = True,
+        dimensions: Sequence[str] = DIMENSIONS,
+    ) -> None:
+        if reference_size < 1 or window < 1 or bins < 2 or min_samples_for_disparity < 1:
+            raise ValueError("reference_size, window and min_samples_for_disparity must be >= 1, bins >= 2")
+        self.reference_size = reference_size
+        self.window = window
+        self.bins = bins
+        self.min_window_samples = min(window, min_window_samples or max(30, window // 4))
+        self.min_samples_for_disparity = min(window, min_samples_for_disparity)
+        self.detector = detector or DetectorSettings()
+        self.debias = debias
+        self.dimensions = tuple(dimensions)
+        self.store = ReferenceStore(state_dir)
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._groups: dict[tuple[str, str], list[_Series]] = {}
+        self._baselines = self._load(BASELINE)
+        self._learned = {t: s.frames for t, s in self._load(LEARNED).items()}
+
+    def observe(self, tenant: str, frame: str, scores: Mapping[str, float]) -> None:
+        """Record one scored answer. Costs a few microseconds; never computes a divergence."""
+        completed = False
+        with self._lock:
+            group = self._groups.get((tenant, frame))
+            if group is None:
+                group = self._groups[(tenant, frame)] = self._new_group(tenant, frame)
+            for series in group:
+                x = scores.get(series.dimension)
+                if x is None or x != x:
+                    continue
+                series.window.append(x)
+                if series.detector is not None:
+                    series.detector.update(x)
+                    continue
+                series.learning.append(x)
+                if len(series.learning) >= self.reference_size:
+                    reference = Reference.learn(series.learning, self.bins)
+                    series.adopt(reference, self.detector)
+                    self._learned.setdefault(tenant, {}).setdefault(frame, {})[series.dimension] = reference
+                    completed = True
+        if completed:
+            self._persist(tenant)
+
+    def reset(self, tenant: str, frame: str | None = None) -> None:
+        """Forget the tenant's learned references (all frames, or one) so they are learned anew."""
+        with self._lock:
+            learned = self._learned.get(tenant, {})
+            for f in [frame] if frame is not None else list(learned):
+                learned.pop(f, None)
+            for (t, f), group in self._groups.items():
+                if t == tenant and frame in (None, f):
+                    for series in group:
+                        if series.reference is None or series.reference.source == LEARNED:
+                            series.restart()
+        self._persist(tenant)
+
+    def snapshot(self) -> DriftSnapshot:
+        """Divergence, window mean and alarms of every series, and frame disparity per tenant and dimension."""
+        with self._lock:
+            copies = [
+                (tenant, frame, s.dimension, s.reference, list(s.window), s.detector.alarms if s.detector else 0)
+                for (tenant, frame), group in self._groups.items()
+                for s in group
+            ]
+        statuses = [self._status(*copy) for copy in copies]
+        return DriftSnapshot(statuses, self._disparity(statuses))
+
+    def _status(self, tenant: str, frame: str, dimension: str, reference: Reference | None,
+                window: list[float], alarms: int) -> SeriesStatus:
+        samples = len(window)
+        mean = math.fsum(window) / samples if samples else None
+        drift = None
+        if reference is not None and samples >= self.min_window_samples:
+            counts = bin_counts(np.array(window, dtype=np.float64), self.bins)
+            ref = np.asarray(reference.counts, dtype=np.float64)
+            drift = debiased_js_distance(ref, counts, reference.n) if self.debias else js_distance(ref, counts)
+        return SeriesStatus(tenant, frame, dimension, reference is not None,
+                            reference.source if reference else None, samples, mean, drift, alarms)
+
+    def _disparity(self, statuses: list[SeriesStatus]) -> dict[tuple[str, str], float]:
+        means: dict[tuple[str, str], list[float]] = {}
+        for s in statuses:
+            if s.mean is not None and s.samples >= self.min_samples_for_disparity:
+                means.setdefault((s.tenant, s.dimension), []).append(s.mean)
+        return {key: max(values) - min(values) for key, values in means.items() if len(values) >= 2}
+
+    def _new_group(self, tenant: str, frame: str) -> list[_Series]:
+        baseline = self._baselines.get(tenant)
+        base = baseline.frames.get(frame, {}) if baseline else {}
+        learned = self._learned.get(tenant, {}).get(frame, {})
+        return [
+            _Series(dim, self.window, base.get(dim) or learned.get(dim), self.detector) for dim in self.dimensions
+        ]
+
+    def _persist(self, tenant: str) -> None:
+        if not safe_id(tenant):
+            log.warning("drift: tenant id %r cannot name a file; its reference is kept in memory only", tenant)
+            return
+        with self._write_lock:
+            with self._lock:
+                frames = {f: dict(dims) for f, dims in self._learned.get(tenant, {}).items() if dims}
+            try:
+                if frames:
+                    self.store.save(LEARNED, tenant, ReferenceSet(self.bins, frames))
+                else:
+                    self.store.delete(LEARNED, tenant)
+            except OSError as exc:
+                log.error("drift: cannot persist the reference of tenant %r (%s)", tenant, exc)
+
+    def _load(self, kind: str) -> dict[str, ReferenceSet]:
+        usable = {}
+        for tenant, refs in self.store.load_all(kind).items():
+            if refs.bins != self.bins:
+                log.error("drift: the %s of tenant %r has %d bins, not %d; ignoring it", kind, tenant, refs.bins,
+                          self.bins)
+                continue
+            usable[tenant] = refs
+        return usable
