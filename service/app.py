@@ -20,6 +20,7 @@ from service import __version__
 from service.api import chat, health, models, score
 from service.api.deps import Services
 from service.classifier.types import Scorer
+from service.drift import DriftCollector, DriftTracker
 from service.errors import GuardrailError, error_body
 from service.gateway.chat import ChatGateway
 from service.gateway.upstream import Upstream, build_client
@@ -39,7 +40,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal scorer
-        metrics = Metrics(registry if registry is not None else CollectorRegistry())
+        metrics_registry = registry if registry is not None else CollectorRegistry()
+        drift = DriftTracker(
+            reference_size=settings.drift_reference, window=settings.drift_window, state_dir=settings.state_dir
+        )
+        drift_collector = DriftCollector(drift)
+        metrics_registry.register(drift_collector)
+        metrics = Metrics(metrics_registry, drift)
 
         def on_reload(ok: bool) -> None:
             metrics.policy_reloads.labels("success" if ok else "failure").inc()
@@ -83,6 +90,7 @@ def create_app(
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
             await client.aclose()
+            metrics_registry.unregister(drift_collector)
 
     app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)
     app.include_router(chat.router)

@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service.classifier.cli import register as register_classifier
+from service.drift.cli import register as register_drift
+
 # Flags of `guardrail serve` and the Settings field each one sets; unset flags leave env/defaults alone.
 SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "host": ("--host", str),
@@ -51,12 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     standin.add_argument("--model", action="append", dest="models")
     standin.set_defaults(func=_standin)
 
-    try:
-        from service.classifier.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    register_classifier(sub)
+    register_drift(sub)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

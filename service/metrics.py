@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from service.classifier.types import DIMENSIONS
+from service.drift import DriftTracker
 
 OTHER = "other"
 OUTCOMES = (
@@ -31,8 +32,9 @@ CLASSIFIER_BUCKETS = (0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01
 class Metrics:
     """The guardrail's metrics. Tests build it on a fresh `CollectorRegistry`."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, drift: DriftTracker | None = None) -> None:
         self.registry = registry
+        self.drift = drift
         self.requests = Counter(
             "guardrail_requests",
             "Chat completions handled, by outcome.",
@@ -121,6 +123,8 @@ class Metrics:
 
     def record_answer(self, tenant: str, frame: str, scores: Mapping[str, float], flags: Mapping[str, bool]) -> None:
         key = self.label(tenant, frame)
+        if self.drift is not None:
+            self.drift.observe(key[0], key[1], scores)
         series = self._children.get(key)
         if series is None:
             series = self._children[key] = _AnswerSeries(self, *key)

@@ -59,3 +59,32 @@ async def test_one_request_is_counted_and_scraped(client: httpx.AsyncClient, sta
     scrape = await client.get("/metrics")
     assert scrape.status_code == 200 and "guardrail_value_score_bucket" in scrape.text
     assert ACME_KEY not in scrape.text and "Describe" not in scrape.text
+
+
+@pytest.mark.anyio
+async def test_drift_series_appear_once_reference_and_window_fill(
+    settings: Any, scorer: Any, standin: Any, tmp_path: Any
+) -> None:
+    from service.app import create_app
+
+    registry = CollectorRegistry()
+    app = create_app(
+        settings.model_copy(update={"drift_reference": 5, "drift_window": 5}), scorer=scorer, registry=registry
+    )
+    answers = iter(["A calm scene."] * 5 + ["An exotic, mysterious scene."] * 5)
+    standin.script = Script(answer=lambda body: next(answers))
+    labels = {"tenant": "acme-news", "frame": "neutral-global", "dimension": "exoticizing"}
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as c:
+            for _ in range(10):
+                r = await c.post(
+                    "/v1/chat/completions",
+                    headers={"authorization": f"Bearer {ACME_KEY}"},
+                    json={"model": "standin-lvlm", "messages": [{"role": "user", "content": "x"}]},
+                )
+                assert r.status_code == 200
+            scrape = (await c.get("/metrics")).text
+            assert registry.get_sample_value("guardrail_drift_reference_complete", labels) == 1
+            drift = registry.get_sample_value("guardrail_drift", labels)
+            assert drift is not None and drift > 0.5, scrape
+    assert (settings.state_dir / "references" / "acme-news.json").exists()
