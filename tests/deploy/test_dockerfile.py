@@ -138,7 +138,9 @@ def test_multi_stage_on_pinned_python_slim(dockerfile: tuple[dict[str, str], lis
     assert runtime in builder_images, "the venv is built on the runtime's own base image, so it runs unchanged"
 
 
-def test_final_stage_holds_only_the_venv_and_policies(final: Stage, dockerfile: tuple[dict, list[Stage]]) -> None:
+def test_final_stage_holds_only_the_venv_and_policies(
+    final: Stage, dockerfile: tuple[dict[str, str], list[Stage]]
+) -> None:
     builder_names = {s.name for s in dockerfile[1][:-1]}
     for instruction in final.all("COPY") + final.all("ADD"):
         words = instruction.args.split()
@@ -195,7 +197,7 @@ def test_entrypoint_serves_on_8080_with_settings_from_the_environment(final: Sta
     assert env["GUARDRAIL_STATE_DIR"] in state_prepared, "the state folder is created and handed to the user"
 
 
-def test_builder_installs_the_project_into_the_venv(dockerfile: tuple[dict, list[Stage]]) -> None:
+def test_builder_installs_the_project_into_the_venv(dockerfile: tuple[dict[str, str], list[Stage]]) -> None:
     builder = dockerfile[1][0]
     runs = " ".join(i.args for i in builder.all("RUN"))
     assert "python -m venv /opt/venv" in runs

@@ -286,7 +286,8 @@ def _policies_volume(deployment: Manifest) -> Manifest:
     target = _env(container)["GUARDRAIL_POLICIES_DIR"]
     name = next(m["name"] for m in container["volumeMounts"] if m["mountPath"] == target)
     volume: Manifest = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == name)
-    return volume["configMap"]
+    source: Manifest = volume["configMap"]
+    return source
 
 
 def _write_version(root: Path, data: dict[str, str], items: list[Manifest], stamp: str) -> None:
@@ -336,6 +337,10 @@ def test_configmap_policies_load(manifests: list[Manifest], deployment: Manifest
     }
 
 
+def _mode(store: PolicyStore) -> str:
+    return store.current.tenants["acme-news"].mode
+
+
 def test_configmap_update_is_hot_reloaded(manifests: list[Manifest], deployment: Manifest, tmp_path: Path) -> None:
     """An update arrives as the kubelet writes it (new folder, `..data` swapped); the running store reloads."""
     data = dict(_one(manifests, "ConfigMap")["data"])
@@ -343,7 +348,7 @@ def test_configmap_update_is_hot_reloaded(manifests: list[Manifest], deployment:
     _write_version(tmp_path, data, items, "2025_01_01_00_00_00.1")
     reloads: list[bool] = []
     store = PolicyStore(tmp_path, on_reload=reloads.append)
-    assert store.current.tenants["acme-news"].mode == "annotate"
+    assert _mode(store) == "annotate"
 
     async def scenario() -> None:
         stop = asyncio.Event()
@@ -352,11 +357,11 @@ def test_configmap_update_is_hot_reloaded(manifests: list[Manifest], deployment:
         data["tenants.acme-news.yaml"] = data["tenants.acme-news.yaml"].replace("mode: annotate", "mode: observe")
         _write_version(tmp_path, data, items, "2025_01_01_00_01_00.2")
         deadline = time.monotonic() + 8
-        while store.current.tenants["acme-news"].mode != "observe" and time.monotonic() < deadline:
+        while _mode(store) != "observe" and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         stop.set()
         await asyncio.wait_for(watcher, 5)
 
     asyncio.run(scenario())
-    assert store.current.tenants["acme-news"].mode == "observe"
+    assert _mode(store) == "observe"
     assert reloads and all(reloads)
