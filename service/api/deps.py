@@ -31,7 +31,7 @@ class Services:
     draining: bool = False
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc
 
@@ -39,7 +39,7 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def current_tenant(request: Request, svc: ServicesDep) -> Tenant:
+async def current_tenant(request: Request, svc: ServicesDep) -> Tenant:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
