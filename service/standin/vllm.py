@@ -1,5 +1,9 @@
 """A scriptable stand-in for vLLM's OpenAI server (ids, `object` fields, usage chunk, both error shapes).
 
+The shapes follow what vLLM 0.32's OpenAI server was seen to send (scripts/vllm/observed_wire_format.md):
+compact JSON, LF-only SSE events, a first chunk with the role, one finishing chunk, an optional usage chunk
+with ``"choices": []``, then ``data: [DONE]``.
+
 Tests change `app.state.script` to plant behaviour (an answer, a failure, a hang) and read
 `app.state.received` to see exactly what the guardrail forwarded.
 """
@@ -58,6 +62,7 @@ def create_standin(script: Script | None = None) -> Starlette:
     app.state.script = script or Script()
     app.state.received = []
     app.state.disconnects = 0
+    app.state.fingerprint = f"vllm-0.32.0-{uuid.uuid4().hex[:8]}"
     return app
 
 
@@ -78,10 +83,25 @@ async def _models(request: Request) -> Response:
             "object": "model",
             "created": created,
             "owned_by": "vllm",
-            "root": m,
+            "root": f"/models/{m}",
             "parent": None,
             "max_model_len": 2048,
-            "permission": [],
+            "permission": [
+                {
+                    "id": f"modelperm-{uuid.uuid4().hex[:16]}",
+                    "object": "model_permission",
+                    "created": created,
+                    "allow_create_engine": False,
+                    "allow_sampling": True,
+                    "allow_logprobs": True,
+                    "allow_search_indices": False,
+                    "allow_view": True,
+                    "allow_fine_tuning": False,
+                    "organization": "*",
+                    "group": None,
+                    "is_blocking": False,
+                }
+            ],
         }
         for m in _script(request).models
     ]
@@ -110,57 +130,75 @@ async def _chat(request: Request) -> Response:
         return _error(script, script.fail_status, script.fail_message, "BadRequestError", None)
     model = body.get("model")
     if model not in script.models:
-        return _error(script, 404, f"The model `{model}` does not exist.", "NotFoundError", "model")
+        return _error(
+            script,
+            404,
+            f"The model `{model}` does not exist. Valid aliases: {', '.join(script.models)}.",
+            "NotFoundError",
+            "model",
+        )
     max_tokens = body.get("max_tokens")
     if isinstance(max_tokens, int) and max_tokens < 1:
-        return _error(script, 400, f"max_tokens must be at least 1, got {max_tokens}.", "BadRequestError", "max_tokens")
+        return _error(
+            script,
+            400,
+            f"max_tokens must be at least 1, got {max_tokens}. (parameter=max_tokens, value={max_tokens})",
+            "BadRequestError",
+            "max_tokens",
+        )
     text = script.text_for(body)
-    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:16]}"
     created = int(time.time())
     prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
     usage = {
         "prompt_tokens": prompt_tokens,
         "total_tokens": prompt_tokens + len(text.split()),
         "completion_tokens": len(text.split()),
-        "prompt_tokens_details": None,
     }
+    fingerprint = request.app.state.fingerprint
     if body.get("stream"):
         return StreamingResponse(
-            _stream(request, script, body, text, completion_id, created, model, usage), media_type="text/event-stream"
+            _stream(request, script, body, text, completion_id, created, model, usage),
+            media_type="text/event-stream; charset=utf-8",
         )
     n = body.get("n") or 1
+    message = {
+        "role": "assistant",
+        "content": text,
+        "refusal": None,
+        "annotations": None,
+        "audio": None,
+        "function_call": None,
+        "reasoning": None,
+    }
+    choices = [
+        {
+            "index": i,
+            "message": message,
+            "logprobs": None,
+            "finish_reason": "stop",
+            "stop_reason": None,
+            "token_ids": None,
+            "routed_experts": None,
+        }
+        for i in range(n)
+    ]
     return _json(
         {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
             "model": model,
-            "choices": [
-                {
-                    "index": i,
-                    "message": {
-                        "role": "assistant",
-                        "content": text,
-                        "refusal": None,
-                        "annotations": None,
-                        "audio": None,
-                        "function_call": None,
-                        "tool_calls": [],
-                        "reasoning_content": None,
-                    },
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                    "stop_reason": None,
-                    "token_ids": None,
-                }
-                for i in range(n)
-            ],
+            "choices": choices,
             "service_tier": None,
-            "system_fingerprint": None,
-            "usage": usage,
+            "system_fingerprint": fingerprint,
+            "usage": {**usage, "prompt_tokens_details": None, "completion_tokens_details": None},
             "prompt_logprobs": None,
             "prompt_token_ids": None,
+            "prompt_text": None,
             "kv_transfer_params": None,
+            "ec_transfer_params": None,
+            "metrics": None,
         }
     )
 
@@ -191,6 +229,7 @@ async def _stream(
         yield chunk(
             [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}],
             prompt_token_ids=None,
+            prompt_text=None,
         )
         pieces = [text[i : i + script.chunk_chars] for i in range(0, len(text), script.chunk_chars)]
         for n, piece in enumerate(pieces):
@@ -233,7 +272,7 @@ async def _stream(
             ]
         )
         if include_usage:
-            yield chunk([], usage=usage)
+            yield chunk([], usage=usage, system_fingerprint=request.app.state.fingerprint)
         yield b"data: [DONE]\n\n"
     except asyncio.CancelledError:
         request.app.state.disconnects += 1

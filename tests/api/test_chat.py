@@ -191,7 +191,7 @@ async def test_upstream_4xx_passes_through_in_both_vllm_shapes(
     r = await client.post("/v1/chat/completions", json=chat(max_tokens=-1), headers=ACME)
     assert r.status_code == 400
     assert r.json()["error"] == {
-        "message": "max_tokens must be at least 1, got -1.",
+        "message": "max_tokens must be at least 1, got -1. (parameter=max_tokens, value=-1)",
         "type": "BadRequestError",
         "param": "max_tokens",
         "code": 400,
