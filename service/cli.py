@@ -63,8 +63,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from service.settings import Settings
 
     overrides: dict[str, Any] = {f: getattr(args, f) for f in SERVE_FLAGS if getattr(args, f) is not None}
@@ -84,15 +82,9 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     from service.app import create_app
+    from service.serving import serve
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        access_log=False,
-    )
+    serve(create_app(settings), settings)
     return 0
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from service.errors import PayloadTooLarge, Unauthorized
+from service.errors import PayloadTooLarge, ServiceUnavailable, Unauthorized
 from service.gateway.chat import ChatGateway
 from service.gateway.request import parse_json_object
 from service.gateway.upstream import Upstream
@@ -40,6 +40,8 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 
 async def current_tenant(request: Request, svc: ServicesDep) -> Tenant:
+    if svc.draining:
+        raise ServiceUnavailable("This replica is shutting down; retry on another.", code="shutting_down")
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():

@@ -40,7 +40,9 @@ class Assessment:
         return {
             "scores": {d: round(self.scores[d], 4) for d in DIMENSIONS},
             "flags": {d: self.flags[d] for d in DIMENSIONS},
-            "evidence": {d: [s.as_dict() for s in self.evidence.get(d, [])] for d in DIMENSIONS if self.evidence.get(d)},
+            "evidence": {
+                d: [s.as_dict() for s in self.evidence.get(d, [])] for d in DIMENSIONS if self.evidence.get(d)
+            },
         }
 
 
