@@ -46,6 +46,7 @@ class Script:
     hang_after: int | None = None  # content chunks before a pause of `hang_seconds`
     hang_seconds: float = 0.0
     chunk_delay: float = 0.0
+    garbage: bytes | None = None  # sent with status 200 instead of a proper answer
 
     def text_for(self, body: dict[str, Any]) -> str:
         return self.answer(body) if callable(self.answer) else self.answer
@@ -126,6 +127,9 @@ async def _chat(request: Request) -> Response:
     request.app.state.received.append(body)
     if script.hang_before_headers:
         await asyncio.sleep(script.hang_before_headers)
+    if script.garbage is not None:
+        kind = "text/event-stream; charset=utf-8" if body.get("stream") else "application/json"
+        return Response(script.garbage, status_code=200, media_type=kind)
     if script.fail_status is not None:
         return _error(script, script.fail_status, script.fail_message, "BadRequestError", None)
     model = body.get("model")
