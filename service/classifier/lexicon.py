@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.classifier import cues
-from service.classifier.text import Token
+from service.classifier.text import Parsed
 
 _NEGATION_WINDOW = 5
 _DISTANCE_WINDOW = 8
 _CACHE_LIMIT = 200_000
+_CONTEXT_FREE = frozenset({"refusal", "person", "compare", "local"})
+_NEGATION_STARTS = cues.NEGATORS | {a for a, _ in cues.NEGATING_PAIRS}
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One cue match: its group (a dimension or a helper list), token range and context."""
 
     group: str
@@ -54,97 +56,136 @@ def _atom(spec: str) -> _Atom:
     return _Atom(frozenset(exact), tuple(prefixes), tuple(suffixes), any_word)
 
 
+class _Node:
+    __slots__ = ("children", "groups")
+
+    def __init__(self) -> None:
+        self.children: dict[int, _Node] = {}
+        self.groups: list[str] = []
+
+
+class _Entry(NamedTuple):
+    atoms: frozenset[int]
+    groups: tuple[str, ...]
+    """Groups of one-word cues this word completes."""
+    longer: tuple[_Node, ...]
+    """Trie nodes from which longer cues starting with this word continue."""
+
+
 class Lexicon:
-    """Compiled cue lists. `match` is thread-safe: its only state is a word cache that tolerates races."""
+    """Compiled cue lists: a trie over atoms. `match` is thread-safe: its only state is a word cache."""
 
     def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
         atoms: dict[str, int] = {}
-        self._atoms: list[_Atom] = []
-        self._patterns: list[tuple[str, tuple[int, ...]]] = []
+        specs: list[_Atom] = []
+        self._root = _Node()
         for group, entries in groups.items():
             for entry in entries:
-                ids: list[int] = []
+                node = self._root
                 for spec in entry.split():
                     if spec not in atoms:
-                        atoms[spec] = len(self._atoms)
-                        self._atoms.append(_atom(spec))
-                    ids.append(atoms[spec])
-                self._patterns.append((group, tuple(ids)))
+                        atoms[spec] = len(specs)
+                        specs.append(_atom(spec))
+                    node = node.children.setdefault(atoms[spec], _Node())
+                if group not in node.groups:
+                    node.groups.append(group)
         self._exact: dict[str, list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._suffix: dict[str, list[int]] = {}
-        self._any = [i for i, a in enumerate(self._atoms) if a.any]
-        for i, a in enumerate(self._atoms):
+        self._any = [i for i, a in enumerate(specs) if a.any]
+        for i, a in enumerate(specs):
             for w in a.exact:
                 self._exact.setdefault(w, []).append(i)
             for p in a.prefixes:
                 self._prefix.setdefault(p, []).append(i)
             for s in a.suffixes:
                 self._suffix.setdefault(s, []).append(i)
-        self._by_first: dict[int, list[int]] = {}
-        for pid, (_, ids) in enumerate(self._patterns):
-            self._by_first.setdefault(ids[0], []).append(pid)
-        self._cache: dict[str, tuple[frozenset[int], tuple[int, ...]]] = {}
+        self._cache: dict[str, _Entry] = {}
 
-    def _lookup(self, word: str) -> tuple[frozenset[int], tuple[int, ...]]:
-        found = self._cache.get(word)
-        if found is not None:
-            return found
+    def _entry(self, word: str) -> _Entry:
         ids: list[int] = list(self._any)
         ids.extend(self._exact.get(word, ()))
         for n in range(1, len(word) + 1):
             ids.extend(self._prefix.get(word[:n], ()))
             ids.extend(self._suffix.get(word[-n:], ()))
-        atom_set = frozenset(ids)
-        starts = tuple(p for a in atom_set for p in self._by_first.get(a, ()))
-        found = (atom_set, starts)
+        atoms = frozenset(ids)
+        root = self._root.children
+        starts = [root[a] for a in root.keys() & atoms]
+        groups = tuple(g for node in starts for g in node.groups)
+        entry = _Entry(atoms, groups, tuple(node for node in starts if node.children))
         if len(self._cache) < _CACHE_LIMIT:
-            self._cache[word] = found
-        return found
+            self._cache[word] = entry
+        return entry
 
-    def match(self, tokens: Sequence[Token]) -> list[Hit]:
+    def match(self, parsed: Parsed) -> list[Hit]:
+        cache = self._cache
+        words = parsed.words
+        entries = [cache.get(w) or self._entry(w) for w in words]
+        sentence = parsed.sentence
+        n = len(entries)
+        context = _Context(parsed)
         hits: list[Hit] = []
-        looked = [self._lookup(t.text) for t in tokens]
-        n = len(tokens)
-        for i, (_, starts) in enumerate(looked):
-            if not starts:
+        for i, entry in enumerate(entries):
+            if entry.groups:
+                si = sentence[i]
+                for group in entry.groups:
+                    hits.append(context.hit(group, i, i, si))
+            if not entry.longer:
                 continue
-            sentence = tokens[i].sentence
-            for pid in starts:
-                group, ids = self._patterns[pid]
-                last = i + len(ids) - 1
-                if last >= n or tokens[last].sentence != sentence:
-                    continue
-                if all(ids[k] in looked[i + k][0] for k in range(1, len(ids))):
-                    hits.append(
-                        Hit(group, i, last, sentence, _negated(tokens, i), _distanced(tokens, i, last))
-                    )
+            frontier: Sequence[_Node] = entry.longer
+            si = sentence[i]
+            j = i + 1
+            while j < n and sentence[j] == si:
+                following = entries[j].atoms
+                frontier = [c.children[a] for c in frontier for a in c.children.keys() & following]
+                if not frontier:
+                    break
+                for node in frontier:
+                    for group in node.groups:
+                        hits.append(context.hit(group, i, j, si))
+                frontier = [node for node in frontier if node.children]
+                j += 1
         return hits
 
 
-def _negated(tokens: Sequence[Token], i: int) -> bool:
-    clause = tokens[i].clause
-    for k in range(i - 1, max(-1, i - 1 - _NEGATION_WINDOW), -1):
-        t = tokens[k]
-        if t.clause != clause:
-            return False
-        nxt = tokens[k + 1].text
-        if (t.text, nxt) in cues.NEGATING_PAIRS or (t.text in cues.NEGATORS and nxt not in cues.NEGATION_BREAKERS):
-            return not any(tokens[m].text in cues.REVERSING_VERBS for m in range(k + 1, i))
-    return False
+class _Context:
+    """Where negators and distancing words sit in one parsed text, found once and shared by all hits."""
 
+    __slots__ = ("parsed", "negators", "distancers")
 
-def _distanced(tokens: Sequence[Token], first: int, last: int) -> bool:
-    if tokens[first].quoted and tokens[last].quoted:
-        return True
-    clause = tokens[first].clause
-    for k in range(first - 1, max(-1, first - 1 - _DISTANCE_WINDOW), -1):
-        t = tokens[k]
-        if t.clause != clause:
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        words = parsed.words
+        self.negators = [k for k, w in enumerate(words) if w in _NEGATION_STARTS and _negates(words, k)]
+        self.distancers = [k for k, w in enumerate(words) if w in cues.DISTANCERS]
+
+    def hit(self, group: str, first: int, last: int, sentence: int) -> Hit:
+        if group in _CONTEXT_FREE:
+            return Hit(group, first, last, sentence, False, False)
+        return Hit(group, first, last, sentence, self._negated(first), self._distanced(first, last))
+
+    def _negated(self, i: int) -> bool:
+        if not self.negators:
             return False
-        if t.text in cues.DISTANCERS:
+        clauses, words = self.parsed.clause, self.parsed.words
+        for k in reversed(self.negators):
+            if i - _NEGATION_WINDOW <= k < i and clauses[k] == clauses[i]:
+                return not any(words[m] in cues.REVERSING_VERBS for m in range(k + 1, i))
+        return False
+
+    def _distanced(self, first: int, last: int) -> bool:
+        quoted = self.parsed.quoted
+        if quoted[first] and quoted[last]:
             return True
-    return False
+        clauses = self.parsed.clause
+        return any(first - _DISTANCE_WINDOW <= k < first and clauses[k] == clauses[first] for k in self.distancers)
+
+
+def _negates(words: list[str], k: int) -> bool:
+    nxt = words[k + 1] if k + 1 < len(words) else ""
+    if (words[k], nxt) in cues.NEGATING_PAIRS:
+        return True
+    return words[k] in cues.NEGATORS and nxt not in cues.NEGATION_BREAKERS
 
 
 def build() -> Lexicon:

@@ -23,10 +23,18 @@ class LinearModel:
     bias: FloatArray
     thresholds: dict[str, float]
     meta: dict[str, object] = field(default_factory=dict)
+    _folded: FloatArray = field(init=False, repr=False, compare=False)
+    _offset: FloatArray = field(init=False, repr=False, compare=False)
 
-    def probabilities(self, matrix: FloatArray) -> FloatArray:
-        logits = ((matrix - self.mean) * self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+    def __post_init__(self) -> None:
+        folded = (self.weights * self.scale[:, None]).astype(np.float32)
+        object.__setattr__(self, "_folded", folded)
+        object.__setattr__(self, "_offset", (self.bias - (self.mean * self.scale) @ self.weights).astype(np.float32))
+
+    def probabilities(self, features: FloatArray) -> FloatArray:
+        """P(dimension) for one feature row (shape [width]) or a matrix of rows (shape [n, width])."""
+        logits: FloatArray = features @ self._folded + self._offset
+        return np.reciprocal(np.float32(1.0) + np.exp(-np.clip(logits, -30.0, 30.0)))
 
     def save(self, path: Path) -> None:
         np.savez_compressed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from service.classifier import cues
 from service.classifier.embedding import StaticEmbedding
-from service.classifier.features import FeatureBuilder, Features
+from service.classifier.features import LOCAL_COLUMNS, FeatureBuilder, Features
 from service.classifier.lexicon import build as build_lexicon
 from service.classifier.model import LinearModel, resolve_thresholds
 from service.classifier.text import cap
@@ -37,31 +38,48 @@ class HybridScorer:
         limits = resolve_thresholds(self.default_thresholds, thresholds)
         text = cap(text)
         features = self.builder.build(text)
-        if not features.parsed.tokens:
+        if not features.parsed.words:
             zero = {d: 0.0 for d in DIMENSIONS}
             return Assessment(zero, {d: False for d in DIMENSIONS}, {}, self.version)
-        probs = self.model.probabilities(features.matrix)
-        scores = {d: float(p) for d, p in zip(DIMENSIONS, probs[0], strict=True)}
+        probs = self.model.probabilities(features.row)
+        scores = dict(zip(DIMENSIONS, probs.tolist(), strict=True))
         flags = {d: scores[d] >= limits[d] for d in DIMENSIONS}
-        evidence = {d: _evidence(features, probs, j, d) for j, d in enumerate(DIMENSIONS) if flags[d]}
+        evidence = _Evidence(self, features).collect([d for d in DIMENSIONS if flags[d]])
         return Assessment(scores, flags, evidence, self.version)
 
 
-def _evidence(features: Features, probs: np.ndarray, column: int, dim: str) -> list[Span]:
-    """The cues of `dim` that were neither negated nor distanced, else the sentence that scores highest."""
-    parsed = features.parsed
-    tokens = parsed.tokens
-    spans: list[tuple[int, int]] = []
-    if dim in _CUE_GROUPS:
-        hits = [h for h in features.hits if h.group == dim and (dim == "refusal" or h.plain)]
-        if dim in VALUES:
-            best = {h.sentence for h in hits if probs[h.sentence + 1, column] >= 0.5}
-            hits = [h for h in hits if h.sentence in best] or hits
-        spans = _merge([(tokens[h.first].start, tokens[h.last].end) for h in hits])
-    if not spans and parsed.sentences:
-        top = int(np.argmax(probs[1:, column]))
-        spans = [parsed.sentences[top]]
-    return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
+class _Evidence:
+    """Spans for flagged dimensions. Cue dimensions: their own cues, neither negated nor distanced (for a value,
+    those in sentences that attribute something, if any). local_grounding: the sentence with the most local
+    terms and meaning markers. Otherwise, or with no such cue, the sentence the model scores highest alone."""
+
+    def __init__(self, scorer: HybridScorer, features: Features) -> None:
+        self.scorer = scorer
+        self.features = features
+
+    def collect(self, dims: list[str]) -> dict[str, list[Span]]:
+        return {d: self.spans(d) for d in dims}
+
+    def spans(self, dim: str) -> list[Span]:
+        features = self.features
+        parsed = features.parsed
+        spans: list[tuple[int, int]] = []
+        if dim in _CUE_GROUPS:
+            hits = [h for h in features.hits if h.group == dim and (dim == "refusal" or h.plain)]
+            if dim in VALUES and hits:
+                attributing = {h.sentence for h in features.hits if h.group == "attribution" and not h.negated}
+                hits = [h for h in hits if h.sentence in attributing] or hits
+            offsets = parsed.spans()
+            spans = _merge([(offsets[h.first][0], offsets[h.last][1]) for h in hits])
+        elif dim == "local_grounding":
+            counts = Counter(s for s, c in features.events if c in LOCAL_COLUMNS)
+            if counts:
+                spans = [parsed.sentences[counts.most_common(1)[0][0]]]
+        if not spans and parsed.sentences:
+            rows = self.scorer.builder.sentence_rows(features)
+            top = int(np.argmax(self.scorer.model.probabilities(rows)[:, DIMENSIONS.index(dim)]))
+            spans = [parsed.sentences[top]]
+        return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

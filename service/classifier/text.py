@@ -1,88 +1,130 @@
-"""Split an answer into word tokens, clauses and sentences, keeping character offsets into the input."""
+"""Split an answer into word tokens, clauses and sentences; character offsets are found only when asked for."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 MAX_CHARS = 16_000
 """Only the first MAX_CHARS characters are scored, so time per answer is bounded (about 15 ms at the cap)."""
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|[.!?;:,()\[\]—–\n]|(?<=\s)-(?=\s)")
-_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)")
-_SENTENCE_END = frozenset(".!?\n")
-_CLAUSE_END = frozenset(",;:()[]—–-") | _SENTENCE_END
+_BREAK = re.compile(r"[.!?\n;:,()\[\]—–]")
+_EDGE = "\"'“”‘’«»`*_/\\|<>{}~#@&%$^=+…-"
 _CLAUSE_WORDS = frozenset({"but", "yet", "though", "although", "whereas", "while", "however"})
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)")
+_SEP = "\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A lower-cased word with its character span, sentence and clause index, and whether it is quoted."""
-
-    text: str
-    start: int
-    end: int
-    sentence: int
-    clause: int
-    quoted: bool
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Parsed:
-    """The tokens of a text and the character span of each sentence."""
+    """Word tokens as parallel lists (lower-cased text, sentence, clause, inside quotes), and the character
+    span of each sentence. `spans()` gives each token's character span, computed on first use."""
 
     text: str
-    tokens: list[Token]
+    words: list[str]
+    sentence: list[int]
+    clause: list[int]
+    quoted: list[bool]
     sentences: list[tuple[int, int]]
+    raw: list[str]
+    _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = _token_spans(self.text, self.raw)
+        return self._spans
 
 
 def cap(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS]
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    if "'" not in text and '"' not in text and "“" not in text and "‘" not in text:
-        return []
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+def _tokens(chunk: str) -> list[str]:
+    return [w for w in (t.strip(_EDGE) for t in chunk.split()) if w]
+
+
+def _token_spans(text: str, raw: list[str]) -> list[tuple[int, int]]:
+    """Find each token after the previous one: only white space and punctuation that no token starts with lie
+    between two tokens, so the first match is the token itself."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    find = text.find
+    for word in raw:
+        start = find(word, pos)
+        pos = start + len(word)
+        spans.append((start, pos))
+    return spans
 
 
 def parse(text: str) -> Parsed:
-    """Tokenise `text` (already capped). Punctuation only moves the sentence and clause counters."""
-    quotes = _quoted_spans(text)
-    tokens: list[Token] = []
-    sentence_bounds: list[tuple[int, int]] = []
+    """Tokenise `text` (already capped): split on white space, trim edge punctuation. Punctuation marks and
+    "but"/"while"/... start a new clause; . ! ? and line breaks end a sentence (a full stop followed by a
+    lower-case letter or digit does not)."""
+    words: list[str] = []
+    sentence_of: list[int] = []
+    clause_of: list[int] = []
+    bounds: list[tuple[int, int]] = []
     sentence = clause = 0
-    sent_start: int | None = None
-    sent_end = 0
+    sent_start = -1
+    pos = 0
+    n = len(text)
+    for m in chain(_BREAK.finditer(text), (None,)):
+        s, e = m.span() if m is not None else (n, n)
+        found = _tokens(text[pos:s])
+        if found:
+            if sent_start < 0:
+                sent_start = text.find(found[0], pos, s)
+            words.extend(found)
+            sentence_of.extend([sentence] * len(found))
+            clause_of.extend([clause] * len(found))
+        if m is None:
+            break
+        pos = e
+        clause += 1
+        c = text[s]
+        if c in ".!?\n" and sent_start >= 0 and (c != "." or _ends_sentence(text, e)):
+            bounds.append((sent_start, e if c != "\n" else s))
+            sent_start = -1
+            sentence += 1
+    if sent_start >= 0:
+        bounds.append((sent_start, len(text.rstrip())))
+    raw = words
+    if words:
+        lowered = _SEP.join(words).lower().split(_SEP)
+        words = lowered if len(lowered) == len(words) else [w.lower() for w in words]
+        if not _CLAUSE_WORDS.isdisjoint(words):
+            clause_of = _split_clauses(words, clause_of)
+    parsed = Parsed(text, words, sentence_of, clause_of, [False] * len(words), bounds, raw)
+    if "'" in text or '"' in text or "“" in text or "‘" in text:
+        _mark_quoted(parsed)
+    return parsed
+
+
+def _split_clauses(words: list[str], clause_of: list[int]) -> list[int]:
+    """Start a new clause at "but", "while", ... unless a punctuation mark just started one."""
+    out: list[int] = []
+    shift = 0
+    for k, (w, c) in enumerate(zip(words, clause_of, strict=True)):
+        if w in _CLAUSE_WORDS and k and clause_of[k - 1] == c:
+            shift += 1
+        out.append(c + shift)
+    return out
+
+
+def _mark_quoted(parsed: Parsed) -> None:
+    quotes = [m.span() for m in _QUOTED.finditer(parsed.text)]
+    if not quotes:
+        return
     q = 0
-    for m in _TOKEN.finditer(text):
-        s, e = m.start(), m.end()
-        word = m.group()
-        if len(word) == 1 and not word.isalnum():
-            if word in _CLAUSE_END:
-                clause += 1
-            if word in _SENTENCE_END and sent_start is not None:
-                if word != "." or _ends_sentence(text, e):
-                    sentence_bounds.append((sent_start, e if word != "\n" else sent_end))
-                    sent_start = None
-                    sentence += 1
-            continue
-        lower = word.lower()
-        if lower in _CLAUSE_WORDS:
-            clause += 1
+    for k, (s, _) in enumerate(parsed.spans()):
         while q < len(quotes) and quotes[q][1] <= s:
             q += 1
-        quoted = q < len(quotes) and quotes[q][0] < s
-        if sent_start is None:
-            sent_start = s
-        sent_end = e
-        tokens.append(Token(lower, s, e, sentence, clause, quoted))
-    if sent_start is not None:
-        sentence_bounds.append((sent_start, sent_end))
-    return Parsed(text, tokens, sentence_bounds)
+        if q == len(quotes):
+            break
+        parsed.quoted[k] = quotes[q][0] < s
 
 
 def _ends_sentence(text: str, end: int) -> bool:
-    """A full stop ends a sentence unless a lower-case letter or digit follows it ("e.g. the", "3.5")."""
     rest = text[end : end + 3].lstrip(" \"'”’)")
     return not rest or not (rest[0].islower() or rest[0].isdigit())
