@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.deps import BodyDep, ServicesDep, TenantDep
+from service.api.schemas import CHAT_BODY
 from service.gateway.chat import JsonAnswer
 
 router = APIRouter()
@@ -15,7 +16,7 @@ router = APIRouter()
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
-@router.post("/v1/chat/completions", response_model=None)
+@router.post("/v1/chat/completions", response_model=None, openapi_extra=CHAT_BODY)
 async def chat_completions(
     request: Request,
     svc: ServicesDep,

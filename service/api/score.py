@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from service.api.deps import BodyDep, ServicesDep, TenantDep
+from service.api.schemas import SCORE_BODY
 from service.errors import InvalidRequest, ServiceUnavailable
 
 router = APIRouter()
@@ -14,7 +15,7 @@ router = APIRouter()
 MAX_ITEMS = 64
 
 
-@router.post("/v1/score")
+@router.post("/v1/score", openapi_extra=SCORE_BODY)
 async def score(svc: ServicesDep, tenant: TenantDep, body: BodyDep) -> dict[str, Any]:
     """Body: ``{"text": "..."}`` or ``{"input": ["...", ...]}``; answers one result per text."""
     texts = _texts(body)
