@@ -65,7 +65,7 @@ class ChatGateway:
     ) -> JsonAnswer | StreamAnswer:
         frame = resolve_frame(policies, tenant, frame_header, body)
         try:
-            check_chat_body(body, tenant.model_extra.get("image_url_hosts") if tenant.model_extra else None)
+            check_chat_body(body, tenant.image_url_hosts)
             if tenant.models is not None and body["model"] not in tenant.models:
                 raise Forbidden(
                     f"Model {body['model']!r} is not available to this tenant.", param="model", code="model_not_allowed"

@@ -58,6 +58,12 @@ class Tenant(BaseModel):
     block_on: list[str] = Field(default_factory=lambda: list(HARMS))
     blocked_message: str = "This answer was withheld because it did not meet this service's cultural-framing policy."
     cache_salt: str | None = None
+    image_url_hosts: list[str] | None = None  # None: any http(s) host; a list: only these; []: data: URLs only
+
+    @field_validator("image_url_hosts")
+    @classmethod
+    def _lower_hosts(cls, value: list[str] | None) -> list[str] | None:
+        return [host.lower().strip() for host in value] if value is not None else None
 
     @field_validator("thresholds")
     @classmethod
