@@ -19,11 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service import __version__
 from service.api import chat, health, models, score
 from service.api.deps import Services
+from service.classifier import load_scorer
 from service.classifier.types import Scorer
 from service.drift import DriftCollector, DriftTracker
 from service.errors import GuardrailError, error_body
 from service.gateway.chat import ChatGateway
-from service.gateway.upstream import Upstream, build_client
+from service.gateway.upstream import Upstream, build_session
 from service.gateway.verdict import Judge
 from service.metrics import Metrics
 from service.settings import Settings
@@ -39,7 +40,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal scorer
+        judge_scorer = scorer if scorer is not None else load_scorer(settings.classifier_path)
         metrics_registry = registry if registry is not None else CollectorRegistry()
         drift = DriftTracker(
             reference_size=settings.drift_reference, window=settings.drift_window, state_dir=settings.state_dir
@@ -57,15 +58,11 @@ def create_app(
         store = PolicyStore(settings.policies_dir, on_reload=on_reload)
         _configure_labels(metrics, store)
         metrics.policy_reload_timestamp.set(time.time())
-        client = build_client(
+        judge = Judge(judge_scorer, metrics)
+        session = build_session(
             settings.upstream_connect_timeout, settings.upstream_timeout, settings.upstream_max_connections
         )
-        upstream = Upstream(settings.upstream_url, client, settings.upstream_api_key)
-        if scorer is None:
-            from service.classifier import load_scorer  # loads weights: only when no scorer was given
-
-            scorer = load_scorer(settings.classifier_path)
-        judge = Judge(scorer, metrics)
+        upstream = Upstream(settings.upstream_url, session, settings.upstream_api_key)
         app.state.services = Services(
             settings=settings,
             policies=store,
@@ -89,7 +86,7 @@ def create_app(
             if watcher is not None:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
-            await client.aclose()
+            await session.close()
             metrics_registry.unregister(drift_collector)
 
     app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)

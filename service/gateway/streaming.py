@@ -11,12 +11,11 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import httpx
-
 from service.classifier.types import Assessment
-from service.errors import error_body
+from service.errors import UpstreamError, UpstreamTimeout, error_body
 from service.gateway.holdback import SentenceGate
 from service.gateway.sse import DONE, EventSplitter, StreamState, encode_event, event_data
+from service.gateway.upstream import UpstreamStream
 from service.gateway.verdict import Judge, Verdict, guardrail_object
 from service.metrics import Metrics
 from service.tenancy.models import Tenant
@@ -36,7 +35,7 @@ class StreamContext:
     verdict: Verdict | None = field(default=None)
 
 
-async def relay(response: httpx.Response, ctx: StreamContext) -> AsyncIterator[bytes]:
+async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[bytes]:
     """Yield the client's byte stream. Closing this generator closes the upstream stream (vLLM stops)."""
     state = StreamState()
     splitter = EventSplitter()
@@ -46,7 +45,7 @@ async def relay(response: httpx.Response, ctx: StreamContext) -> AsyncIterator[b
     first_content_at: float | None = None
     upstream_waited = 0.0
     try:
-        iterator = response.aiter_bytes()
+        iterator = response.chunks()
         while not done:
             wait_from = time.perf_counter()
             try:
@@ -98,21 +97,21 @@ async def relay(response: httpx.Response, ctx: StreamContext) -> AsyncIterator[b
                 return
         yield _final_chunk(ctx, state)
         yield DONE
-    except httpx.TimeoutException:
+    except UpstreamTimeout as exc:
         ctx.outcome = "upstream_error"
         ctx.metrics.upstream_errors.labels("stream_timeout").inc()
-        yield _error_event("The model server stopped sending before the stream finished.", "upstream_timeout", 504)
+        yield _error_event(exc.message, "upstream_timeout", 504)
         yield DONE
-    except httpx.HTTPError:
+    except UpstreamError as exc:
         ctx.outcome = "upstream_error"
         ctx.metrics.upstream_errors.labels("stream_broken").inc()
-        yield _error_event("The connection to the model server broke mid-stream.", "upstream_error", 502)
+        yield _error_event(exc.message, "upstream_error", 502)
         yield DONE
     except BaseException:
         ctx.outcome = "cancelled"
         raise
     finally:
-        await response.aclose()
+        response.close()
         _account(ctx, upstream_waited)
 
 

@@ -29,9 +29,10 @@ def last_events(text: str) -> list[Any]:
 
 
 def busy_connections(client: httpx.AsyncClient) -> int:
+    """Upstream connections checked out of the pool (none may stay busy after a request ends)."""
     app = client._transport.app  # type: ignore[attr-defined]
-    pool = app.state.services.upstream.client._transport._pool
-    return sum(1 for c in pool.connections if not c.is_idle())
+    connector = app.state.services.upstream.session.connector
+    return sum(len(conns) for conns in connector._acquired_per_host.values())
 
 
 @pytest.mark.parametrize(
