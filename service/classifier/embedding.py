@@ -77,26 +77,3 @@ class StaticEmbedding:
             out.append(piece_id)
             start = end
         return out
-
-    def pieces_of(self, words: Sequence[str]) -> list[tuple[int, ...]]:
-        cache = self._cache
-        return [cache.get(w) or self.pieces(w) for w in words]
-
-    def mean(self, ids: Sequence[int]) -> FloatArray:
-        """The normalised mean of the pieces' vectors (zeros for no pieces)."""
-        if not ids:
-            return np.zeros(self.dim, dtype=np.float32)
-        total: FloatArray = self.vectors[ids].sum(axis=0)
-        norm = float(np.sqrt(total @ total))
-        return total / np.float32(norm) if norm > 1e-9 else total
-
-    def segment_means(self, ids: Sequence[int], segments: Sequence[int], n_segments: int) -> FloatArray:
-        """Normalised mean vectors per segment; `segments[k]` (non-decreasing) is id k's segment."""
-        per = np.zeros((n_segments, self.dim), dtype=np.float32)
-        if ids:
-            rows = self.vectors[np.asarray(ids, dtype=np.intp)]
-            seg = np.asarray(segments, dtype=np.intp)
-            starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-            per[seg[starts]] = np.add.reduceat(rows, starts, axis=0)
-            per /= np.maximum(np.linalg.norm(per, axis=1, keepdims=True), 1e-9)
-        return per

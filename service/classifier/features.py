@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
 from service.classifier.embedding import FloatArray, StaticEmbedding
-from service.classifier.lexicon import Hit, Lexicon
+from service.classifier.lexicon import Entry, Hit, Lexicon
 from service.classifier.text import Parsed, parse
 from service.classifier.types import HARMS, VALUES
 
@@ -34,6 +35,7 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i'll", "i’ll"
 _APPOSITIVE = frozenset({"a", "an", "the", "which", "meaning", "or", "literally", "where", "when", "whose"})
 _SCOPE = 12
 _LENGTH = _INDEX["length"]
+N_LEXICAL = len(LEXICAL_FEATURES)
 LOCAL_COLUMNS = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
 _HARM_COLUMNS = {d: (_INDEX[f"{d}:plain"], _INDEX[f"{d}:distanced"]) for d in HARMS}
 _WEAK_COLUMNS = {f"{d}~weak": _INDEX[f"{d}:weak"] for d in HARMS}
@@ -42,60 +44,85 @@ _VALUE_COLUMNS = {
 }
 
 
+_FIRST, _TERM = 1, 2
+_CACHE_LIMIT = 200_000
+
+
+class _Word(NamedTuple):
+    entry: Entry
+    pieces: tuple[int, ...]
+    kind: int
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
-    """The parsed text, its cue hits, the answer's feature row (embedding columns, then lexical columns), and
-    what `FeatureBuilder.sentence_rows` needs to build one row per sentence when evidence asks for it."""
+    """A text's tokens and cue hits, its word-piece ids, and its lexical events: (sentence, column) pairs, each
+    adding one to that column's count for the sentence and for the whole answer."""
 
     parsed: Parsed
     hits: list[Hit]
-    row: FloatArray
     pieces: list[tuple[int, ...]]
     events: list[tuple[int, int]]
 
+    @property
+    def ids(self) -> list[int]:
+        return list(chain.from_iterable(self.pieces))
+
+    def piece_sentences(self) -> list[int]:
+        """The sentence of each word-piece id, in the order of `ids`."""
+        pairs = zip(self.parsed.sentence, self.pieces, strict=True)
+        return list(chain.from_iterable([s] * len(p) for s, p in pairs))
+
+    def columns(self) -> list[int]:
+        return [c for _, c in self.events]
+
 
 class FeatureBuilder:
-    """Turns a text into features; holds the lexicon and the static embedding (both read-only)."""
+    """Turns a text into features; holds the lexicon and the static embedding (both read-only).
+
+    The answer's feature row is the mean of its word-piece vectors followed by log(1 + count) of each lexical
+    feature; a sentence's row is the same over that sentence alone.
+    """
 
     def __init__(self, lexicon: Lexicon, embedding: StaticEmbedding) -> None:
         self.lexicon = lexicon
         self.embedding = embedding
         self.width = embedding.dim + len(LEXICAL_FEATURES)
+        self._words: dict[str, _Word] = {}
+
+    def _word(self, word: str) -> _Word:
+        known = self.embedding.known
+        if word in _FIRST_PERSON:
+            kind = _FIRST
+        elif len(word) >= 4 and word not in known and _is_term(word, known):
+            kind = _TERM
+        else:
+            kind = 0
+        info = _Word(self.lexicon.entry(word), self.embedding.pieces(word), kind)
+        if len(self._words) < _CACHE_LIMIT:
+            self._words[word] = info
+        return info
 
     def build(self, text: str) -> Features:
         parsed = parse(text)
-        hits = self.lexicon.match(parsed)
-        per_word = self.embedding.pieces_of(parsed.words)
-        events = self._lexical(parsed, hits)
-        dim = self.embedding.dim
-        row = np.empty(self.width, dtype=np.float32)
-        row[:dim] = self.embedding.mean(list(chain.from_iterable(per_word)))
-        lex = np.bincount([c for _, c in events], minlength=len(LEXICAL_FEATURES)).astype(np.float32)
-        lex[_LENGTH] = len(parsed.sentences)
-        np.log1p(lex, out=row[dim:])
-        return Features(parsed, hits, row, per_word, events)
+        cache = self._words
+        infos = [cache.get(w) or self._word(w) for w in parsed.words]
+        hits = self.lexicon.match(parsed, [i.entry for i in infos])
+        events = self._lexical(parsed, hits, [(k, i.kind) for k, i in enumerate(infos) if i.kind])
+        events.extend((s, _LENGTH) for s in range(parsed.n_sentences))
+        return Features(parsed, hits, [i.pieces for i in infos], events)
 
-    def sentence_rows(self, features: Features) -> FloatArray:
-        """One feature row per sentence, built as the answer's row is but from that sentence alone."""
-        parsed = features.parsed
-        n_sent = len(parsed.sentences)
-        width = len(LEXICAL_FEATURES)
-        dim = self.embedding.dim
-        out = np.zeros((n_sent, self.width), dtype=np.float32)
-        ids = list(chain.from_iterable(features.pieces))
-        segments = list(
-            chain.from_iterable([s] * len(p) for s, p in zip(parsed.sentence, features.pieces, strict=True))
-        )
-        out[:, :dim] = self.embedding.segment_means(ids, segments, n_sent)
-        lex = np.zeros((n_sent, width), dtype=np.float32)
-        if features.events:
-            cells = [s * width + c for s, c in features.events]
-            lex += np.bincount(cells, minlength=n_sent * width).reshape(n_sent, width)
-        lex[:, _LENGTH] = 1.0
-        np.log1p(lex, out=out[:, dim:])
+    def row(self, features: Features) -> FloatArray:
+        """The answer's full feature row (used to train; scoring uses `model.Projected` instead)."""
+        out = np.zeros(self.width, dtype=np.float32)
+        ids = features.ids
+        if ids:
+            out[: self.embedding.dim] = self.embedding.vectors[ids].mean(axis=0)
+        counts = np.bincount(features.columns(), minlength=len(LEXICAL_FEATURES))
+        out[self.embedding.dim :] = np.log1p(counts)
         return out
 
-    def _lexical(self, parsed: Parsed, hits: list[Hit]) -> list[tuple[int, int]]:
+    def _lexical(self, parsed: Parsed, hits: list[Hit], special: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """(sentence, column) events; each adds one to that sentence's row and to the answer's row."""
         ix = _INDEX
         attributed: dict[int, int] = {}
@@ -151,15 +178,14 @@ class FeatureBuilder:
                     add((s, ix["refusal:first_sentence"]))
             elif g == "local":
                 add((s, ix["local:marker"]))
-        known = self.embedding.known
         local_sentences = {h.sentence for h in hits if h.group == "local"}
-        words, sentence = parsed.words, parsed.sentence
+        sentence = parsed.sentence
         first_person, term, explained = ix["first_person"], ix["local:term"], ix["local:term_explained"]
-        for k, w in enumerate(words):
-            if w in _FIRST_PERSON:
-                add((sentence[k], first_person))
-            elif len(w) >= 4 and w not in known and _is_term(w, known):
-                s = sentence[k]
+        for k, kind in special:
+            s = sentence[k]
+            if kind == _FIRST:
+                add((s, first_person))
+            else:
                 add((s, term))
                 if s in local_sentences or _explained(parsed, k):
                     add((s, explained))

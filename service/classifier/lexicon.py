@@ -57,14 +57,27 @@ def _atom(spec: str) -> _Atom:
 
 
 class _Node:
-    __slots__ = ("children", "groups")
+    __slots__ = ("children", "groups", "by_word", "by_atom")
 
     def __init__(self) -> None:
         self.children: dict[int, _Node] = {}
         self.groups: list[str] = []
+        self.by_word: dict[str, list[_Node]] = {}
+        """Children reached by an exact next word."""
+        self.by_atom: list[tuple[int, _Node]] = []
+        """Children whose atom is a prefix, suffix or wildcard: checked against the next word's atoms."""
+
+    def index(self, atoms: list[_Atom]) -> None:
+        for a, child in self.children.items():
+            spec = atoms[a]
+            for w in spec.exact:
+                self.by_word.setdefault(w, []).append(child)
+            if spec.prefixes or spec.suffixes or spec.any:
+                self.by_atom.append((a, child))
+            child.index(atoms)
 
 
-class _Entry(NamedTuple):
+class Entry(NamedTuple):
     atoms: frozenset[int]
     groups: tuple[str, ...]
     """Groups of one-word cues this word completes."""
@@ -89,6 +102,7 @@ class Lexicon:
                     node = node.children.setdefault(atoms[spec], _Node())
                 if group not in node.groups:
                     node.groups.append(group)
+        self._root.index(specs)
         self._exact: dict[str, list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._suffix: dict[str, list[int]] = {}
@@ -100,9 +114,13 @@ class Lexicon:
                 self._prefix.setdefault(p, []).append(i)
             for s in a.suffixes:
                 self._suffix.setdefault(s, []).append(i)
-        self._cache: dict[str, _Entry] = {}
+        self._cache: dict[str, Entry] = {}
 
-    def _entry(self, word: str) -> _Entry:
+    def entry(self, word: str) -> Entry:
+        """What the lexicon knows about one lower-cased word (cached)."""
+        return self._cache.get(word) or self._entry(word)
+
+    def _entry(self, word: str) -> Entry:
         ids: list[int] = list(self._any)
         ids.extend(self._exact.get(word, ()))
         for n in range(1, len(word) + 1):
@@ -112,15 +130,17 @@ class Lexicon:
         root = self._root.children
         starts = [root[a] for a in root.keys() & atoms]
         groups = tuple(g for node in starts for g in node.groups)
-        entry = _Entry(atoms, groups, tuple(node for node in starts if node.children))
+        entry = Entry(atoms, groups, tuple(node for node in starts if node.children))
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[word] = entry
         return entry
 
-    def match(self, parsed: Parsed) -> list[Hit]:
-        cache = self._cache
+    def match(self, parsed: Parsed, entries: Sequence[Entry] | None = None) -> list[Hit]:
+        """All cue hits in `parsed`; `entries` (one `entry(word)` per token) may be passed if already known."""
         words = parsed.words
-        entries = [cache.get(w) or self._entry(w) for w in words]
+        if entries is None:
+            cache = self._cache
+            entries = [cache.get(w) or self._entry(w) for w in words]
         sentence = parsed.sentence
         n = len(entries)
         context = _Context(parsed)
@@ -136,8 +156,14 @@ class Lexicon:
             si = sentence[i]
             j = i + 1
             while j < n and sentence[j] == si:
+                word = words[j]
                 following = entries[j].atoms
-                frontier = [c.children[a] for c in frontier for a in c.children.keys() & following]
+                nxt: list[_Node] = []
+                for c in frontier:
+                    nxt.extend(c.by_word.get(word, ()))
+                    if c.by_atom:
+                        nxt.extend(child for a, child in c.by_atom if a in following)
+                frontier = nxt
                 if not frontier:
                     break
                 for node in frontier:

@@ -13,7 +13,7 @@ from service.classifier import cues
 from service.classifier.embedding import StaticEmbedding
 from service.classifier.features import LOCAL_COLUMNS, FeatureBuilder, Features
 from service.classifier.lexicon import build as build_lexicon
-from service.classifier.model import LinearModel, resolve_thresholds
+from service.classifier.model import LinearModel, resolve_thresholds, sigmoid
 from service.classifier.text import cap
 from service.classifier.types import DIMENSIONS, HARMS, VALUES, Assessment, Span
 
@@ -31,20 +31,20 @@ class HybridScorer:
     def __init__(self, builder: FeatureBuilder, model: LinearModel, version: str) -> None:
         self.builder = builder
         self.model = model
+        self.projected = model.project(builder.embedding.vectors)
         self.version = version
         self.default_thresholds: Mapping[str, float] = dict(model.thresholds)
 
     def score(self, text: str, thresholds: Mapping[str, float] | None = None) -> Assessment:
         limits = resolve_thresholds(self.default_thresholds, thresholds)
-        text = cap(text)
-        features = self.builder.build(text)
+        features = self.builder.build(cap(text))
         if not features.parsed.words:
-            zero = {d: 0.0 for d in DIMENSIONS}
-            return Assessment(zero, {d: False for d in DIMENSIONS}, {}, self.version)
-        probs = self.model.probabilities(features.row)
-        scores = dict(zip(DIMENSIONS, probs.tolist(), strict=True))
+            return Assessment(dict.fromkeys(DIMENSIONS, 0.0), dict.fromkeys(DIMENSIONS, False), {}, self.version)
+        logits = self.projected.logits(features.ids, features.columns())
+        scores = {d: sigmoid(x) for d, x in zip(DIMENSIONS, logits, strict=True)}
         flags = {d: scores[d] >= limits[d] for d in DIMENSIONS}
-        evidence = _Evidence(self, features).collect([d for d in DIMENSIONS if flags[d]])
+        flagged = [d for d in DIMENSIONS if flags[d]]
+        evidence = _Evidence(self, features).collect(flagged) if flagged else {}
         return Assessment(scores, flags, evidence, self.version)
 
 
@@ -75,10 +75,11 @@ class _Evidence:
             counts = Counter(s for s, c in features.events if c in LOCAL_COLUMNS)
             if counts:
                 spans = [parsed.sentences[counts.most_common(1)[0][0]]]
-        if not spans and parsed.sentences:
-            rows = self.scorer.builder.sentence_rows(features)
-            top = int(np.argmax(self.scorer.model.probabilities(rows)[:, DIMENSIONS.index(dim)]))
-            spans = [parsed.sentences[top]]
+        if not spans and parsed.n_sentences:
+            by_sentence = self.scorer.projected.sentence_logits(
+                features.ids, features.piece_sentences(), features.events, parsed.n_sentences
+            )
+            spans = [parsed.sentences[int(np.argmax(by_sentence[:, DIMENSIONS.index(dim)]))]]
         return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
 
 

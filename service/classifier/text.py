@@ -4,44 +4,61 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 
 MAX_CHARS = 16_000
 """Only the first MAX_CHARS characters are scored, so time per answer is bounded (about 15 ms at the cap)."""
 
-_BREAK = re.compile(r"[.!?\n;:,()\[\]—–]")
+_BREAK = re.compile(r"([.!?;:,()\[\]—–])")
 _EDGE = "\"'“”‘’«»`*_/\\|<>{}~#@&%$^=+…-"
+_OPENERS = "\"'“‘«([ "
 _CLAUSE_WORDS = frozenset({"but", "yet", "though", "although", "whereas", "while", "however"})
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)")
+_CLOSERS = ".!?\"'”’)]"
 _SEP = "\x00"
 
 
 @dataclass(slots=True)
 class Parsed:
-    """Word tokens as parallel lists (lower-cased text, sentence, clause, inside quotes), and the character
-    span of each sentence. `spans()` gives each token's character span, computed on first use."""
+    """Word tokens as parallel lists (lower-cased text, sentence, clause, inside quotes) and, per sentence, its
+    first and last token. Character spans of tokens and sentences are computed on first use."""
 
     text: str
     words: list[str]
     sentence: list[int]
     clause: list[int]
     quoted: list[bool]
-    sentences: list[tuple[int, int]]
+    sentence_tokens: list[tuple[int, int]]
     raw: list[str]
     _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _sentences: list[tuple[int, int]] | None = field(default=None, repr=False)
 
     def spans(self) -> list[tuple[int, int]]:
         if self._spans is None:
             self._spans = _token_spans(self.text, self.raw)
         return self._spans
 
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentence_tokens)
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Character span of each sentence, from its first word to its closing punctuation."""
+        if self._sentences is None:
+            spans, text = self.spans(), self.text
+            out: list[tuple[int, int]] = []
+            for first, last in self.sentence_tokens:
+                end = spans[last][1]
+                limit = min(len(text), end + 3)
+                while end < limit and text[end] in _CLOSERS:
+                    end += 1
+                out.append((spans[first][0], end))
+            self._sentences = out
+        return self._sentences
+
 
 def cap(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS]
-
-
-def _tokens(chunk: str) -> list[str]:
-    return [w for w in (t.strip(_EDGE) for t in chunk.split()) if w]
 
 
 def _token_spans(text: str, raw: list[str]) -> list[tuple[int, int]]:
@@ -57,46 +74,79 @@ def _token_spans(text: str, raw: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+class _Builder:
+    __slots__ = ("words", "sentence_of", "clause_of", "bounds", "sentence", "clause", "first", "pending")
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.sentence_of: list[int] = []
+        self.clause_of: list[int] = []
+        self.bounds: list[tuple[int, int]] = []
+        self.sentence = 0
+        self.clause = 0
+        self.first = -1
+        self.pending = False
+
+    def end_sentence(self) -> None:
+        if self.first >= 0:
+            self.bounds.append((self.first, len(self.words) - 1))
+            self.sentence += 1
+            self.first = -1
+        self.pending = False
+
+    def add(self, word: str, opener: str) -> None:
+        if self.pending:
+            self.pending = False
+            if not (opener.islower() or opener.isdigit()):
+                self.end_sentence()
+        if self.first < 0:
+            self.first = len(self.words)
+        self.words.append(word)
+        self.sentence_of.append(self.sentence)
+        self.clause_of.append(self.clause)
+
+    def token(self, tok: str) -> None:
+        """A white-space delimited token that is not a plain word: split at punctuation marks."""
+        parts = _BREAK.split(tok)
+        for k, part in enumerate(parts):
+            if k % 2:
+                self.clause += 1
+                if part in "!?":
+                    self.end_sentence()
+                elif part == "." and self.first >= 0:
+                    self.pending = True
+                continue
+            word = part.strip(_EDGE)
+            if word:
+                self.add(word, part.lstrip(_OPENERS)[:1])
+
+
 def parse(text: str) -> Parsed:
-    """Tokenise `text` (already capped): split on white space, trim edge punctuation. Punctuation marks and
-    "but"/"while"/... start a new clause; . ! ? and line breaks end a sentence (a full stop followed by a
-    lower-case letter or digit does not)."""
-    words: list[str] = []
-    sentence_of: list[int] = []
-    clause_of: list[int] = []
-    bounds: list[tuple[int, int]] = []
-    sentence = clause = 0
-    sent_start = -1
-    pos = 0
-    n = len(text)
-    for m in chain(_BREAK.finditer(text), (None,)):
-        s, e = m.span() if m is not None else (n, n)
-        found = _tokens(text[pos:s])
-        if found:
-            if sent_start < 0:
-                sent_start = text.find(found[0], pos, s)
-            words.extend(found)
-            sentence_of.extend([sentence] * len(found))
-            clause_of.extend([clause] * len(found))
-        if m is None:
-            break
-        pos = e
-        clause += 1
-        c = text[s]
-        if c in ".!?\n" and sent_start >= 0 and (c != "." or _ends_sentence(text, e)):
-            bounds.append((sent_start, e if c != "\n" else s))
-            sent_start = -1
-            sentence += 1
-    if sent_start >= 0:
-        bounds.append((sent_start, len(text.rstrip())))
+    """Tokenise `text` (already capped): split on white space, then at punctuation marks, trimming quotes and
+    symbols off word edges. Punctuation marks and "but"/"while"/... start a new clause; . ! ? and line breaks
+    end a sentence (a full stop followed by a lower-case letter or a digit does not)."""
+    b = _Builder()
+    words, sentence_of, clause_of = b.words, b.sentence_of, b.clause_of
+    for line in text.splitlines():
+        for tok in line.split():
+            if tok.isalpha() and not b.pending:
+                if b.first < 0:
+                    b.first = len(words)
+                words.append(tok)
+                sentence_of.append(b.sentence)
+                clause_of.append(b.clause)
+            else:
+                b.token(tok)
+        b.end_sentence()
+        b.clause += 1
     raw = words
     if words:
         lowered = _SEP.join(words).lower().split(_SEP)
-        words = lowered if len(lowered) == len(words) else [w.lower() for w in words]
+        words = lowered if len(lowered) == len(raw) else [w.lower() for w in raw]
         if not _CLAUSE_WORDS.isdisjoint(words):
             clause_of = _split_clauses(words, clause_of)
-    parsed = Parsed(text, words, sentence_of, clause_of, [False] * len(words), bounds, raw)
-    if "'" in text or '"' in text or "“" in text or "‘" in text:
+    parsed = Parsed(text, words, sentence_of, clause_of, [False] * len(words), b.bounds, raw)
+    if '"' in text or "“" in text or "‘" in text or " '" in text or "('" in text or text[:1] == "'":
         _mark_quoted(parsed)
     return parsed
 
@@ -123,8 +173,3 @@ def _mark_quoted(parsed: Parsed) -> None:
         if q == len(quotes):
             break
         parsed.quoted[k] = quotes[q][0] < s
-
-
-def _ends_sentence(text: str, end: int) -> bool:
-    rest = text[end : end + 3].lstrip(" \"'”’)")
-    return not rest or not (rest[0].islower() or rest[0].isdigit())

@@ -117,7 +117,7 @@ def fit(x: FloatArray, labels: np.ndarray, dim: int, folds: list[np.ndarray]) ->
 
 
 def featurise(builder: FeatureBuilder, examples: Sequence[Example]) -> tuple[FloatArray, np.ndarray]:
-    x = np.vstack([builder.build(e.text).row for e in examples]).astype(np.float32)
+    x = np.vstack([builder.row(builder.build(e.text)) for e in examples]).astype(np.float32)
     y = np.array([[e.labels[d] for d in DIMENSIONS] for e in examples], dtype=np.int8)
     return x, y
 
