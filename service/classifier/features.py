@@ -35,6 +35,8 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i'll", "i’ll"
 _APPOSITIVE = frozenset({"a", "an", "the", "which", "meaning", "or", "literally", "where", "when", "whose"})
 _SCOPE = 12
 _LENGTH = _INDEX["length"]
+_MASKED = frozenset({*HARMS, *(f"{d}~weak" for d in HARMS)})
+"""Negated or distanced harm cues are left out of the embedding mean, as they are out of the cue counts."""
 N_LEXICAL = len(LEXICAL_FEATURES)
 LOCAL_COLUMNS = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
 _HARM_COLUMNS = {d: (_INDEX[f"{d}:plain"], _INDEX[f"{d}:distanced"]) for d in HARMS}
@@ -110,7 +112,12 @@ class FeatureBuilder:
         hits = self.lexicon.match(parsed, [i.entry for i in infos])
         events = self._lexical(parsed, hits, [(k, i.kind) for k, i in enumerate(infos) if i.kind])
         events.extend((s, _LENGTH) for s in range(parsed.n_sentences))
-        return Features(parsed, hits, [i.pieces for i in infos], events)
+        pieces = [i.pieces for i in infos]
+        for h in hits:
+            if (h.negated or h.distanced) and h.group in _MASKED:
+                for k in range(h.first, h.last + 1):
+                    pieces[k] = ()
+        return Features(parsed, hits, pieces, events)
 
     def row(self, features: Features) -> FloatArray:
         """The answer's full feature row (used to train; scoring uses `model.Projected` instead)."""

@@ -15,6 +15,7 @@ _CLAUSE_WORDS = frozenset({"but", "yet", "though", "although", "whereas", "while
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)")
 _CLOSERS = ".!?\"'”’)]"
 _SEP = "\x00"
+_JUNK = frozenset(_EDGE)
 
 
 @dataclass(slots=True)
@@ -117,7 +118,7 @@ class _Builder:
                     self.pending = True
                 continue
             word = part.strip(_EDGE)
-            if word:
+            if word and not all(c in _JUNK or not c.isprintable() for c in word):
                 self.add(word, part.lstrip(_OPENERS)[:1])
 
 
