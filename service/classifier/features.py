@@ -65,6 +65,8 @@ class Features:
     hits: list[Hit]
     pieces: list[tuple[int, ...]]
     events: list[tuple[int, int]]
+    bag: set[str]
+    """The distinct words, less negated or distanced harm cues (they are masked like the embedding)."""
 
     @property
     def ids(self) -> list[int]:
@@ -83,7 +85,7 @@ class FeatureBuilder:
     """Turns a text into features; holds the lexicon and the static embedding (both read-only).
 
     The answer's feature row is the mean of its word-piece vectors followed by log(1 + count) of each lexical
-    feature; a sentence's row is the same over that sentence alone.
+    feature; the model adds a bag of words (presence of each word of its vocabulary).
     """
 
     def __init__(self, lexicon: Lexicon, embedding: StaticEmbedding) -> None:
@@ -113,11 +115,15 @@ class FeatureBuilder:
         events = self._lexical(parsed, hits, [(k, i.kind) for k, i in enumerate(infos) if i.kind])
         events.extend((s, _LENGTH) for s in range(parsed.n_sentences))
         pieces = [i.pieces for i in infos]
+        masked: set[int] = set()
         for h in hits:
             if (h.negated or h.distanced) and h.group in _MASKED:
                 for k in range(h.first, h.last + 1):
                     pieces[k] = ()
-        return Features(parsed, hits, pieces, events)
+                    masked.add(k)
+        words = parsed.words
+        bag = {w for k, w in enumerate(words) if k not in masked} if masked else set(words)
+        return Features(parsed, hits, pieces, events, bag)
 
     def row(self, features: Features) -> FloatArray:
         """The answer's full feature row (used to train; scoring uses `model.Projected` instead)."""

@@ -26,6 +26,8 @@ class LinearModel:
     weights: FloatArray
     bias: FloatArray
     thresholds: dict[str, float]
+    vocabulary: tuple[str, ...] = ()
+    """Bag-of-words columns, after the builder's columns."""
     meta: dict[str, object] = field(default_factory=dict)
 
     def probabilities(self, features: FloatArray) -> FloatArray:
@@ -38,10 +40,12 @@ class LinearModel:
         """Fold scaling into the weights and push the embedding weights through every word-piece vector, so
         scoring needs one small gather instead of a mean embedding times a weight matrix."""
         dim = vectors.shape[1]
-        folded = self.weights * self.scale[:, None]
+        n_lexical = len(self.weights) - dim - len(self.vocabulary)
+        folded = (self.weights * self.scale[:, None]).astype(np.float64)
         offset = self.bias - (self.mean * self.scale) @ self.weights
-        pieces = (vectors @ folded[:dim]).astype(np.float64)
-        return Projected(pieces, folded[dim:].astype(np.float64), offset.astype(np.float64))
+        pieces = vectors @ folded[:dim]
+        lexical = folded[dim : dim + n_lexical]
+        return Projected(pieces, lexical, folded[dim + n_lexical :], self.vocabulary, offset.astype(np.float64))
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -52,27 +56,30 @@ class LinearModel:
             bias=self.bias.astype(np.float32),
             dimensions=np.array(DIMENSIONS),
             thresholds=np.array([self.thresholds[d] for d in DIMENSIONS], dtype=np.float32),
+            vocabulary=np.array(self.vocabulary, dtype=str),
             meta=np.array(json.dumps(self.meta, sort_keys=True)),
         )
 
     @classmethod
     def load(cls, path: Path, width: int) -> LinearModel:
+        """Read a saved model; `width` is the feature builder's width (the bag of words comes on top)."""
         with np.load(path, allow_pickle=False) as data:
             dims = tuple(str(d) for d in data["dimensions"])
             if dims != DIMENSIONS:
                 raise ValueError(f"{path}: trained for dimensions {dims}, expected {DIMENSIONS}")
             weights = data["weights"].astype(np.float32)
-            if weights.shape != (width, len(DIMENSIONS)):
+            vocabulary = tuple(str(w) for w in data["vocabulary"])
+            if weights.shape != (width + len(vocabulary), len(DIMENSIONS)):
                 raise ValueError(f"{path}: weights of shape {weights.shape}, features give width {width}")
             thresholds = {d: float(t) for d, t in zip(DIMENSIONS, data["thresholds"], strict=True)}
-            meta = json.loads(str(data["meta"]))
             return cls(
                 data["mean"].astype(np.float32),
                 data["scale"].astype(np.float32),
                 weights,
                 data["bias"].astype(np.float32),
                 thresholds,
-                meta,
+                vocabulary,
+                json.loads(str(data["meta"])),
             )
 
 
@@ -82,23 +89,35 @@ _MAX_COUNT = 32
 class Projected:
     """The linear model rewritten as one table of logit contributions, so scoring is a single gather:
     one row per word piece (averaged over the answer's pieces), one row per (lexical column, count) pair
-    (log(1 + count) times that column's weights), and a last row for the intercept."""
+    (log(1 + count) times that column's weights), one per bag-of-words word, and a last one for the intercept."""
 
-    def __init__(self, pieces: npt.NDArray[np.float64], lexical: npt.NDArray[np.float64], offset: Any) -> None:
+    def __init__(
+        self,
+        pieces: npt.NDArray[np.float64],
+        lexical: npt.NDArray[np.float64],
+        bag: npt.NDArray[np.float64],
+        vocabulary: tuple[str, ...],
+        offset: Any,
+    ) -> None:
         n_pieces, dims = pieces.shape
         self.n_lexical = lexical.shape[0]
         counts = np.log1p(np.arange(_MAX_COUNT, dtype=np.float64))
         by_count = (counts[None, :, None] * lexical[:, None, :]).reshape(-1, dims)
-        self.table = np.ascontiguousarray(np.vstack([pieces, by_count, offset[None, :]]))
+        self.table = np.ascontiguousarray(np.vstack([pieces, by_count, bag, offset[None, :]]))
         self._lexical_base = n_pieces
+        bag_base = n_pieces + len(by_count)
+        self._bag_rows = {w: bag_base + k for k, w in enumerate(vocabulary)}
         self._intercept = len(self.table) - 1
         self.pieces = pieces
         self.lexical = lexical
+        self.bag = bag
         self.offset = offset
 
-    def logits(self, ids: list[int], columns: list[int]) -> list[float]:
+    def logits(self, ids: list[int], columns: list[int], words: set[str]) -> list[float]:
         base = self._lexical_base
         rows = ids + [base + c * _MAX_COUNT + min(n, _MAX_COUNT - 1) for c, n in Counter(columns).items()]
+        bag_rows = self._bag_rows
+        rows.extend([bag_rows[w] for w in words if w in bag_rows])
         rows.append(self._intercept)
         weights = [1.0 / len(ids)] * len(ids) if ids else []
         weights.extend([1.0] * (len(rows) - len(ids)))
@@ -116,6 +135,17 @@ class Projected:
             np.add.at(sums, seg, self.pieces[ids])
             total += sums / np.maximum(np.bincount(seg, minlength=n), 1)[:, None]
         return total
+
+    def sentence_bag(self, words: list[str], sentence_of: list[int], n: int) -> Any:
+        """Bag-of-words logits per sentence (each distinct word once per sentence)."""
+        out = np.zeros((n, self.table.shape[1]))
+        seen: set[tuple[int, str]] = set()
+        for w, s in zip(words, sentence_of, strict=True):
+            row = self._bag_rows.get(w)
+            if row is not None and (s, w) not in seen:
+                seen.add((s, w))
+                out[s] += self.table[row]
+        return out
 
 
 def sigmoid(x: float) -> float:

@@ -40,7 +40,7 @@ class HybridScorer:
         features = self.builder.build(cap(text))
         if not features.parsed.words:
             return Assessment(dict.fromkeys(DIMENSIONS, 0.0), dict.fromkeys(DIMENSIONS, False), {}, self.version)
-        logits = self.projected.logits(features.ids, features.columns())
+        logits = self.projected.logits(features.ids, features.columns(), features.bag)
         scores = {d: sigmoid(x) for d, x in zip(DIMENSIONS, logits, strict=True)}
         flags = {d: scores[d] >= limits[d] for d in DIMENSIONS}
         flagged = [d for d in DIMENSIONS if flags[d]]
@@ -76,9 +76,9 @@ class _Evidence:
             if counts:
                 spans = [parsed.sentences[counts.most_common(1)[0][0]]]
         if not spans and parsed.n_sentences:
-            by_sentence = self.scorer.projected.sentence_logits(
-                features.ids, features.piece_sentences(), features.events, parsed.n_sentences
-            )
+            projected, n = self.scorer.projected, parsed.n_sentences
+            by_sentence = projected.sentence_logits(features.ids, features.piece_sentences(), features.events, n)
+            by_sentence += projected.sentence_bag(parsed.words, parsed.sentence, n)
             spans = [parsed.sentences[int(np.argmax(by_sentence[:, DIMENSIONS.index(dim)]))]]
         return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
 

@@ -6,8 +6,9 @@ Needs scikit-learn (the `train` extra). The dev split is only scored at the end,
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from service.classifier.corpus import Example, load_corpus, split
 from service.classifier.embedding import FloatArray, StaticEmbedding
 from service.classifier.evaluate import Counts, count, macro_f1
-from service.classifier.features import FeatureBuilder
+from service.classifier.features import FeatureBuilder, Features
 from service.classifier.lexicon import build as build_lexicon
 from service.classifier.model import LinearModel
 from service.classifier.scorer import EMBEDDING_FILE, MODEL_FILE, WEIGHTS_DIR, load_scorer
@@ -24,6 +25,11 @@ from service.classifier.types import DIMENSIONS
 
 C_GRID = (0.3, 1.0)
 EMBEDDING_WEIGHT_GRID = (0.1, 0.2, 0.3)
+BAG_WEIGHT_GRID = (0.5, 1.0)
+MIN_DOCUMENTS = 3
+MAX_SHARE = 0.2
+"""A word joins the bag of words when at least MIN_DOCUMENTS training answers use it, and at most MAX_SHARE of
+them (so function words, which carry a writer's style rather than meaning, stay out)."""
 SEED = 20240917
 METRICS_FILE = "metrics.json"
 
@@ -83,43 +89,67 @@ def _out_of_fold(z: FloatArray, y: np.ndarray, c: float, folds: list[np.ndarray]
     return oof
 
 
-def fit(x: FloatArray, labels: np.ndarray, dim: int, folds: list[np.ndarray]) -> tuple[LinearModel, dict[str, Choice]]:
-    """Pick one (C, embedding weight) by mean out-of-fold F1, thresholds per dimension, then refit on all of x."""
-    mean = x.mean(axis=0)
-    scale = np.ones(x.shape[1], dtype=np.float32)
-    scale[:dim] = 1.0 / np.maximum(x[:, :dim].std(axis=0), 1e-6)
+def fit(
+    x: FloatArray, bag: FloatArray, labels: np.ndarray, dim: int, folds: list[np.ndarray]
+) -> tuple[LinearModel, dict[str, Choice], float]:
+    """Pick one (C, embedding weight, bag weight) by mean out-of-fold F1, thresholds per dimension, then refit
+    on everything. Columns: embedding (standardised, times its weight), lexical, bag of words (times its weight)."""
+    mean = np.concatenate([x.mean(axis=0), np.zeros(bag.shape[1], dtype=np.float32)])
+    base_scale = np.ones(x.shape[1] + bag.shape[1], dtype=np.float32)
+    base_scale[:dim] = 1.0 / np.maximum(x[:, :dim].std(axis=0), 1e-6)
+    full = np.hstack([x, bag])
     ys = [labels[:, j].astype(bool) for j in range(len(DIMENSIONS))]
-    best: tuple[float, float, float, list[tuple[float, float]]] | None = None
+
+    def scaled(alpha: float, beta: float) -> tuple[FloatArray, FloatArray]:
+        scale = base_scale.copy()
+        scale[:dim] *= alpha
+        scale[x.shape[1] :] *= beta
+        return (full - mean) * scale, scale
+
+    best: tuple[float, float, float, float, list[tuple[float, float]]] | None = None
     for alpha in EMBEDDING_WEIGHT_GRID:
-        z = (x - mean) * scale
-        z[:, :dim] *= alpha
-        for c in C_GRID:
-            picked = [best_threshold(y, _out_of_fold(z, y, c, folds)) for y in ys]
-            macro = float(np.mean([f for _, f in picked]))
-            if best is None or macro > best[0] + 1e-9:
-                best = (macro, c, alpha, picked)
+        for beta in BAG_WEIGHT_GRID:
+            z, _ = scaled(alpha, beta)
+            for c in C_GRID:
+                picked = [best_threshold(y, _out_of_fold(z, y, c, folds)) for y in ys]
+                macro = float(np.mean([f for _, f in picked]))
+                if best is None or macro > best[0] + 1e-9:
+                    best = (macro, c, alpha, beta, picked)
     assert best is not None
-    _, c, alpha, picked = best
-    z = (x - mean) * scale
-    z[:, :dim] *= alpha
-    weights = np.zeros((x.shape[1], len(DIMENSIONS)), dtype=np.float32)
+    macro, c, alpha, beta, picked = best
+    z, scale = scaled(alpha, beta)
+    weights = np.zeros((full.shape[1], len(DIMENSIONS)), dtype=np.float32)
     bias = np.zeros(len(DIMENSIONS), dtype=np.float32)
     for j, y in enumerate(ys):
         model = _logistic(c).fit(z, y)
-        coef = model.coef_[0].astype(np.float32)
-        coef[:dim] *= alpha
-        weights[:, j] = coef
+        weights[:, j] = model.coef_[0]
         bias[j] = float(model.intercept_[0])
     choices = {d: Choice(c, alpha, t, f) for d, (t, f) in zip(DIMENSIONS, picked, strict=True)}
     thresholds = {d: choices[d].threshold for d in DIMENSIONS}
-    meta: dict[str, object] = {"trained_on": int(len(x)), "c": c, "embedding_weight": alpha}
-    return LinearModel(mean.astype(np.float32), scale, weights, bias, thresholds, meta), choices
+    meta: dict[str, object] = {"trained_on": int(len(x)), "c": c, "embedding_weight": alpha, "bag_weight": beta}
+    return LinearModel(mean, scale, weights, bias, thresholds, meta=meta), choices, beta
 
 
-def featurise(builder: FeatureBuilder, examples: Sequence[Example]) -> tuple[FloatArray, np.ndarray]:
-    x = np.vstack([builder.row(builder.build(e.text)) for e in examples]).astype(np.float32)
+def vocabulary(features: Sequence[Features]) -> tuple[str, ...]:
+    counts = Counter(w for f in features for w in f.bag)
+    limit = MAX_SHARE * len(features)
+    return tuple(sorted(w for w, n in counts.items() if MIN_DOCUMENTS <= n <= limit))
+
+
+def bag_matrix(features: Sequence[Features], words: tuple[str, ...]) -> FloatArray:
+    index = {w: k for k, w in enumerate(words)}
+    out = np.zeros((len(features), len(words)), dtype=np.float32)
+    for r, f in enumerate(features):
+        cols = [index[w] for w in f.bag if w in index]
+        out[r, cols] = 1.0
+    return out
+
+
+def featurise(builder: FeatureBuilder, examples: Sequence[Example]) -> tuple[list[Features], FloatArray, np.ndarray]:
+    features = [builder.build(e.text) for e in examples]
+    x = np.vstack([builder.row(f) for f in features]).astype(np.float32)
     y = np.array([[e.labels[d] for d in DIMENSIONS] for e in examples], dtype=np.int8)
-    return x, y
+    return features, x, y
 
 
 def train(out_dir: Path = WEIGHTS_DIR, distill: bool = False, log: Any = print) -> dict[str, Counts]:
@@ -134,10 +164,16 @@ def train(out_dir: Path = WEIGHTS_DIR, distill: bool = False, log: Any = print) 
     examples = load_corpus()
     train_set, dev_set = split(examples)
     log(f"corpus: {len(examples)} answers, train {len(train_set)}, dev {len(dev_set)} (dev is never fitted)")
-    x, y = featurise(builder, train_set)
-    model, choices = fit(x, y, builder.embedding.dim, folds_by_source([e.id for e in train_set]))
+    features, x, y = featurise(builder, train_set)
+    words = vocabulary(features)
+    folds = folds_by_source([e.id for e in train_set])
+    model, choices, beta = fit(x, bag_matrix(features, words), y, builder.embedding.dim, folds)
+    model = replace(model, vocabulary=words)
     first = next(iter(choices.values()))
-    log(f"chosen by cross-validation over corpus parts: C={first.c}, embedding weight={first.embedding_weight}")
+    log(
+        f"chosen by cross-validation over corpus parts: C={first.c}, embedding weight={first.embedding_weight}, "
+        f"bag-of-words weight={beta} ({len(words)} words)"
+    )
     for d, c in choices.items():
         log(f"  {d:<16} threshold={c.threshold:.2f} cv-F1={c.cv_f1:.3f}")
     model.save(out_dir / MODEL_FILE)
