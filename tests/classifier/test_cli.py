@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ def run(argv: list[str]) -> int:
     return code
 
 
-def lines(out: str) -> list[dict[str, object]]:
+def lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
@@ -30,14 +31,14 @@ def test_score_text_prints_one_object(capsys: pytest.CaptureFixture[str]) -> Non
     assert run(["score", "The masked dancers perform a mysterious, otherworldly ritual frozen in time."]) == 0
     [row] = lines(capsys.readouterr().out)
     assert set(row) >= {"scores", "flags", "evidence"}
-    assert set(row["scores"]) == set(DIMENSIONS)  # type: ignore[arg-type]
-    assert row["flags"]["exoticizing"] is True  # type: ignore[index]
+    assert set(row["scores"]) == set(DIMENSIONS)
+    assert row["flags"]["exoticizing"] is True
 
 
 def test_score_threshold_flag_overrides(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["score", "--threshold", "refusal=0", "A quiet street."]) == 0
     [row] = lines(capsys.readouterr().out)
-    assert row["flags"]["refusal"] is True  # type: ignore[index]
+    assert row["flags"]["refusal"] is True
 
 
 @pytest.mark.parametrize("pair", ["nonsense=0.5", "care=x", "care=2"], ids=["unknown", "not-a-number", "range"])
@@ -64,7 +65,7 @@ def test_score_jsonl_keeps_ids_and_reports_bad_lines(tmp_path: Path, capsys: pyt
     assert run(["score", "--jsonl", str(path)]) == 1
     captured = capsys.readouterr()
     rows = lines(captured.out)
-    assert rows[0]["id"] == "a" and rows[0]["flags"]["refusal"] is True  # type: ignore[index]
+    assert rows[0]["id"] == "a" and rows[0]["flags"]["refusal"] is True
     assert "id" not in rows[1] and "scores" in rows[1]
     assert [r.get("error") for r in rows[2:]] == [
         "not valid UTF-8 (byte 23)",
