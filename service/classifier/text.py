@@ -16,6 +16,7 @@ _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘
 _CLOSERS = ".!?\"'”’)]"
 _SEP = "\x00"
 _JUNK = frozenset(_EDGE)
+_BREAK_CHARS = frozenset(".!?;:,()[]—–")
 
 
 @dataclass(slots=True)
@@ -108,7 +109,16 @@ class _Builder:
 
     def token(self, tok: str) -> None:
         """A white-space delimited token that is not a plain word: split at punctuation marks."""
-        parts = _BREAK.split(tok)
+        last = tok[-1]
+        if last in _BREAK_CHARS and tok[:-1].isalpha():
+            self.add(tok[:-1], tok[0])
+            self.clause += 1
+            if last in "!?":
+                self.end_sentence()
+            elif last == ".":
+                self.pending = True
+            return
+        parts = _BREAK.split(tok) if not _BREAK_CHARS.isdisjoint(tok) else [tok]
         for k, part in enumerate(parts):
             if k % 2:
                 self.clause += 1
