@@ -48,11 +48,12 @@ def answers(size: int, count: int) -> list[str]:
     return out
 
 
-def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
+def timed(
+    fn: Callable[[str], object], texts: list[str], rounds: int, clock: Callable[[], float] = time.perf_counter
+) -> list[float]:
     for text in texts:
         fn(text)
     out: list[float] = []
-    clock = time.perf_counter
     for i in range(rounds):
         text = texts[i % len(texts)]
         t0 = clock()
@@ -87,8 +88,15 @@ def main() -> None:
             r_json = p99 / (pct(base_json, 0.99) * 1e6)
             r_regex = p99 / (pct(base_regex, 0.99) * 1e6)
             print(f"{name:<34} {p50:9.1f} {p99:9.1f} {r_json:17.1f} {r_regex:12.1f}")
-    bar = pct(timed(scorer.score, answers(1000, 200), args.rounds), 0.99) * 1e3
-    print(f"\np99 for a 1,000-character answer: {bar:.3f} ms ({'meets' if bar < 1.0 else 'MISSES'} the 1 ms bar)")
+    texts = answers(1000, 200)
+    wall = timed(scorer.score, texts, args.rounds)
+    cpu = timed(scorer.score, texts, args.rounds, time.thread_time)
+    bar = pct(wall, 0.99) * 1e3
+    print(f"\n1,000-character answer: p99 {bar:.3f} ms wall clock ({'meets' if bar < 1.0 else 'MISSES'} the 1 ms bar);")
+    print(
+        f"CPU time of this thread alone (what other processes on the machine cannot inflate): "
+        f"p50 {pct(cpu, 0.5) * 1e3:.3f} ms, p99 {pct(cpu, 0.99) * 1e3:.3f} ms; load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -83,6 +83,10 @@ class Entry(NamedTuple):
     """Groups of one-word cues this word completes."""
     longer: tuple[_Node, ...]
     """Trie nodes from which longer cues starting with this word continue."""
+    next_words: dict[str, list[_Node]]
+    """The second step of those cues, by exact next word..."""
+    next_atoms: tuple[tuple[int, _Node], ...]
+    """...and by prefix, suffix or wildcard atom."""
 
 
 class Lexicon:
@@ -130,7 +134,13 @@ class Lexicon:
         root = self._root.children
         starts = [root[a] for a in root.keys() & atoms]
         groups = tuple(g for node in starts for g in node.groups)
-        entry = Entry(atoms, groups, tuple(node for node in starts if node.children))
+        longer = tuple(node for node in starts if node.children)
+        next_words: dict[str, list[_Node]] = {}
+        for node in longer:
+            for w, children in node.by_word.items():
+                next_words.setdefault(w, []).extend(children)
+        next_atoms = tuple(pair for node in longer for pair in node.by_atom)
+        entry = Entry(atoms, groups, longer, next_words, next_atoms)
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[word] = entry
         return entry
@@ -145,32 +155,41 @@ class Lexicon:
         n = len(entries)
         context = _Context(parsed)
         hits: list[Hit] = []
+        add = hits.append
         for i, entry in enumerate(entries):
-            if entry.groups:
-                si = sentence[i]
-                for group in entry.groups:
-                    hits.append(context.hit(group, i, i, si))
-            if not entry.longer:
+            groups, longer = entry.groups, entry.longer
+            if not groups and not longer:
                 continue
-            frontier: Sequence[_Node] = entry.longer
             si = sentence[i]
+            for group in groups:
+                if group in _CONTEXT_FREE:
+                    add(Hit(group, i, i, si, False, False))
+                else:
+                    add(context.hit(group, i, i, si))
+            if not longer:
+                continue
             j = i + 1
-            while j < n and sentence[j] == si:
+            if j >= n or sentence[j] != si:
+                continue
+            nxt = entry.next_words.get(words[j], [])
+            if entry.next_atoms:
+                following = entries[j].atoms
+                nxt = nxt + [child for a, child in entry.next_atoms if a in following]
+            while nxt:
+                for node in nxt:
+                    for group in node.groups:
+                        add(context.hit(group, i, j, si))
+                frontier = [node for node in nxt if node.children]
+                j += 1
+                if not frontier or j >= n or sentence[j] != si:
+                    break
                 word = words[j]
                 following = entries[j].atoms
-                nxt: list[_Node] = []
+                nxt = []
                 for c in frontier:
                     nxt.extend(c.by_word.get(word, ()))
                     if c.by_atom:
                         nxt.extend(child for a, child in c.by_atom if a in following)
-                frontier = nxt
-                if not frontier:
-                    break
-                for node in frontier:
-                    for group in node.groups:
-                        hits.append(context.hit(group, i, j, si))
-                frontier = [node for node in frontier if node.children]
-                j += 1
         return hits
 
 
@@ -182,8 +201,12 @@ class _Context:
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
         words = parsed.words
-        self.negators = [k for k, w in enumerate(words) if w in _NEGATION_STARTS and _negates(words, k)]
-        self.distancers = [k for k, w in enumerate(words) if w in cues.DISTANCERS]
+        self.negators: list[int] = []
+        self.distancers: list[int] = []
+        if not _NEGATION_STARTS.isdisjoint(words):
+            self.negators = [k for k, w in enumerate(words) if w in _NEGATION_STARTS and _negates(words, k)]
+        if not cues.DISTANCERS.isdisjoint(words):
+            self.distancers = [k for k, w in enumerate(words) if w in cues.DISTANCERS]
 
     def hit(self, group: str, first: int, last: int, sentence: int) -> Hit:
         if group in _CONTEXT_FREE:
@@ -203,6 +226,8 @@ class _Context:
         quoted = self.parsed.quoted
         if quoted[first] and quoted[last]:
             return True
+        if not self.distancers:
+            return False
         clauses = self.parsed.clause
         return any(first - _DISTANCE_WINDOW <= k < first and clauses[k] == clauses[first] for k in self.distancers)
 

@@ -119,9 +119,12 @@ class Projected:
         bag_rows = self._bag_rows
         rows.extend([bag_rows[w] for w in words if w in bag_rows])
         rows.append(self._intercept)
-        weights = [1.0 / len(ids)] * len(ids) if ids else []
-        weights.extend([1.0] * (len(rows) - len(ids)))
-        out: list[float] = np.dot(weights, self.table[rows]).tolist()
+        picked = self.table.take(np.array(rows, dtype=np.intp), axis=0)
+        n = len(ids)
+        total = picked[n:].sum(axis=0)
+        if n:
+            total += picked[:n].sum(axis=0) / n
+        out: list[float] = total.tolist()
         return out
 
     def sentence_logits(self, ids: list[int], sentences: list[int], events: list[tuple[int, int]], n: int) -> Any:
