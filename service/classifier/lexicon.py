@@ -156,10 +156,9 @@ class Lexicon:
         context = _Context(parsed)
         hits: list[Hit] = []
         add = hits.append
-        for i, entry in enumerate(entries):
+        for i in [k for k, e in enumerate(entries) if e[1] or e[2]]:
+            entry = entries[i]
             groups, longer = entry.groups, entry.longer
-            if not groups and not longer:
-                continue
             si = sentence[i]
             for group in groups:
                 if group in _CONTEXT_FREE:

@@ -115,7 +115,8 @@ class Projected:
 
     def logits(self, ids: list[int], columns: list[int], words: set[str]) -> list[float]:
         base = self._lexical_base
-        rows = ids + [base + c * _MAX_COUNT + min(n, _MAX_COUNT - 1) for c, n in Counter(columns).items()]
+        top = _MAX_COUNT - 1
+        rows = ids + [base + c * _MAX_COUNT + (n if n < top else top) for c, n in Counter(columns).items()]
         bag_rows = self._bag_rows
         rows.extend([bag_rows[w] for w in words if w in bag_rows])
         rows.append(self._intercept)

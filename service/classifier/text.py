@@ -139,15 +139,23 @@ def parse(text: str) -> Parsed:
     b = _Builder()
     words, sentence_of, clause_of = b.words, b.sentence_of, b.clause_of
     for line in text.splitlines():
-        for tok in line.split():
-            if tok.isalpha() and not b.pending:
+        toks = line.split()
+        special = [k for k, t in enumerate(toks) if not t.isalpha()]
+        special.append(len(toks))
+        start = 0
+        for stop in special:
+            if start < stop and b.pending:
+                b.add(toks[start], toks[start][0])
+                start += 1
+            if start < stop:
                 if b.first < 0:
                     b.first = len(words)
-                words.append(tok)
-                sentence_of.append(b.sentence)
-                clause_of.append(b.clause)
-            else:
-                b.token(tok)
+                words.extend(toks[start:stop])
+                sentence_of.extend([b.sentence] * (stop - start))
+                clause_of.extend([b.clause] * (stop - start))
+            if stop < len(toks):
+                b.token(toks[stop])
+            start = stop + 1
         b.end_sentence()
         b.clause += 1
     raw = words
