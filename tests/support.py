@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from service.classifier.types import DIMENSIONS, Assessment, Span
@@ -83,3 +88,55 @@ class LoopbackServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self._sock.close()
+
+
+class ServeProcess:
+    """A real `guardrail serve` process on a free loopback port (signal handling needs a real main thread)."""
+
+    def __init__(self, policies: Path, upstream: str, state: Path, **env: str) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = state.parent / f"serve-{self.port}.log"
+        self._args = [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--policies",
+            str(policies),
+            "--upstream",
+            upstream,
+            "--state-dir",
+            str(state),
+        ]
+        self._env = {**os.environ, "GUARDRAIL_WATCH_POLICIES": "false", **env}
+
+    def __enter__(self) -> ServeProcess:
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(self._args, stdout=self._log_file, stderr=subprocess.STDOUT, env=self._env)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz").status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"guardrail serve did not start:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._log_file.close()

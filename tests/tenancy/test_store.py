@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from service.tenancy import PolicyStore
-from tests.support import ACME_KEY
+from tests.support import ACME_KEY, ServeProcess
 
 pytestmark = pytest.mark.anyio
 
@@ -72,53 +72,11 @@ async def test_file_watcher_picks_up_changes(policies_dir: Path) -> None:
 
 def test_sighup_reloads_in_a_served_process(policies_dir: Path, tmp_path: Path) -> None:
     """A real `guardrail serve` process (signal handlers only exist on the main thread)."""
-    import subprocess
-    import sys
-    import time
-
-    log = tmp_path / "serve.log"
-    port = 18000 + os.getpid() % 1000
-    log_file = log.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--policies",
-            str(policies_dir),
-            "--upstream",
-            "http://127.0.0.1:9/v1",
-            "--state-dir",
-            str(tmp_path / "s"),
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.1)
+    with ServeProcess(policies_dir, "http://127.0.0.1:9/v1", tmp_path / "state") as served:
         path = policies_dir / "tenants" / "acme-news.yaml"
         path.write_text(path.read_text().replace("mode: annotate", "mode: observe"))
-        proc.send_signal(signal.SIGHUP)
+        served.process.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 10
-        while True:
-            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-            if 'guardrail_policy_reloads_total{result="success"} 1.0' in metrics:
-                break
+        while 'guardrail_policy_reloads_total{result="success"} 1.0' not in httpx.get(f"{served.url}/metrics").text:
             assert time.monotonic() < deadline, "SIGHUP did not reload"
             time.sleep(0.1)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log_file.close()
