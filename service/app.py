@@ -51,12 +51,14 @@ def create_app(
 
         def on_reload(ok: bool) -> None:
             metrics.policy_reloads.labels("success" if ok else "failure").inc()
+            metrics.policy_files_valid.set(1 if ok else 0)
             if ok:
                 _configure_labels(metrics, store)
                 metrics.policy_reload_timestamp.set(time.time())
 
         store = PolicyStore(settings.policies_dir, on_reload=on_reload)
         _configure_labels(metrics, store)
+        metrics.policy_files_valid.set(1)
         metrics.policy_reload_timestamp.set(time.time())
         judge = Judge(judge_scorer, metrics)
         session = build_session(

@@ -97,6 +97,11 @@ class Metrics:
             ["result"],
             registry=registry,
         )
+        self.policy_files_valid = Gauge(
+            "guardrail_policy_files_valid",
+            "1 while the policies folder on disk loads; 0 after a rejected reload, until a reload succeeds.",
+            registry=registry,
+        )
         self.policy_reload_timestamp = Gauge(
             "guardrail_policy_last_reload_success_timestamp_seconds",
             "When policies last loaded successfully.",
