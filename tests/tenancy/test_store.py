@@ -52,6 +52,10 @@ async def test_reload_under_traffic_with_a_bad_file(
     assert store.current.tenants["acme-news"].mode == "enforce"
     assert registry.get_sample_value("guardrail_policy_reloads_total", {"result": "failure"}) == 5.0
     assert registry.get_sample_value("guardrail_policy_reloads_total", {"result": "success"}) == 5.0
+    assert registry.get_sample_value("guardrail_policy_files_valid") == 1.0
+    path.write_text("id: acme-news\n")
+    assert not store.reload()
+    assert registry.get_sample_value("guardrail_policy_files_valid") == 0.0
 
 
 async def test_file_watcher_picks_up_changes(policies_dir: Path) -> None:
