@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install tools run demo test test-vllm test-all lint vllm prometheus clean
+.PHONY: install tools run demo test test-vllm test-all lint vllm prometheus clean bench
 
 install: $(STAMP)
 
@@ -38,6 +38,11 @@ test-vllm: install vllm
 	$(BIN)/python -m pytest -m vllm tests/integration
 
 test-all: test test-vllm
+
+## The guardrail beside direct calls, nginx and LiteLLM's proxy (bench/README.md; about 10 minutes).
+## `make bench BENCH_ARGS=--quick` for about 2; installs nginx, wrk and LiteLLM's proxy when missing.
+bench: install
+	$(BIN)/python bench/bench_peers.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check service tests bench
