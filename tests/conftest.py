@@ -45,6 +45,7 @@ def standin(standin_server: LoopbackServer) -> Iterator[Any]:
     state.script = Script()
     state.received = []
     state.disconnects = 0
+    state.sent = {}
     state.url = standin_server.url
     yield state
 

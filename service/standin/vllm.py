@@ -47,6 +47,7 @@ class Script:
     hang_seconds: float = 0.0
     chunk_delay: float = 0.0
     garbage: bytes | None = None  # sent with status 200 instead of a proper answer
+    record_sent: bool = False  # keep every streamed body in app.state.sent, by completion id
 
     def text_for(self, body: dict[str, Any]) -> str:
         return self.answer(body) if callable(self.answer) else self.answer
@@ -63,6 +64,7 @@ def create_standin(script: Script | None = None) -> Starlette:
     app.state.script = script or Script()
     app.state.received = []
     app.state.disconnects = 0
+    app.state.sent = {}
     app.state.fingerprint = f"vllm-0.32.0-{uuid.uuid4().hex[:8]}"
     return app
 
@@ -161,10 +163,10 @@ async def _chat(request: Request) -> Response:
     }
     fingerprint = request.app.state.fingerprint
     if body.get("stream"):
-        return StreamingResponse(
-            _stream(request, script, body, text, completion_id, created, model, usage),
-            media_type="text/event-stream; charset=utf-8",
-        )
+        chunks = _stream(request, script, body, text, completion_id, created, model, usage)
+        if script.record_sent:
+            chunks = _recorded(chunks, request.app.state.sent, completion_id)
+        return StreamingResponse(chunks, media_type="text/event-stream; charset=utf-8")
     n = body.get("n") or 1
     message = {
         "role": "assistant",
@@ -281,3 +283,11 @@ async def _stream(
     except asyncio.CancelledError:
         request.app.state.disconnects += 1
         raise
+
+
+async def _recorded(chunks: AsyncIterator[bytes], sent: dict[str, bytes], completion_id: str) -> AsyncIterator[bytes]:
+    parts: list[bytes] = []
+    async for part in chunks:
+        parts.append(part)
+        yield part
+    sent[completion_id] = b"".join(parts)
