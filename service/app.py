@@ -22,6 +22,7 @@ from service.api.deps import Services
 from service.classifier import load_scorer
 from service.classifier.types import Scorer
 from service.drift import DriftCollector, DriftTracker
+from service.drift.publisher import DriftPublisher
 from service.errors import GuardrailError, error_body
 from service.gateway.chat import ChatGateway
 from service.gateway.upstream import Upstream, build_session
@@ -45,8 +46,10 @@ def create_app(
         drift = DriftTracker(
             reference_size=settings.drift_reference, window=settings.drift_window, state_dir=settings.state_dir
         )
-        drift_collector = DriftCollector(drift)
-        metrics_registry.register(drift_collector)
+        drift_collector = DriftCollector(drift) if settings.prometheus_multiproc_dir is None else None
+        publisher = DriftPublisher(drift, metrics_registry) if drift_collector is None else None
+        if drift_collector is not None:
+            metrics_registry.register(drift_collector)
         metrics = Metrics(metrics_registry, drift)
 
         def on_reload(ok: bool) -> None:
@@ -75,6 +78,9 @@ def create_app(
         )
         stop = asyncio.Event()
         watcher = asyncio.create_task(store.watch(stop)) if settings.watch_policies else None
+        publishing = (
+            asyncio.create_task(_publish_every(publisher, settings.drift_publish_seconds, stop)) if publisher else None
+        )
         loop = asyncio.get_running_loop()
         on_main_thread = threading.current_thread() is threading.main_thread()
         if on_main_thread:
@@ -85,11 +91,13 @@ def create_app(
             stop.set()
             if on_main_thread:
                 loop.remove_signal_handler(signal.SIGHUP)
-            if watcher is not None:
-                watcher.cancel()
-                await asyncio.gather(watcher, return_exceptions=True)
+            for task in (watcher, publishing):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             await session.close()
-            metrics_registry.unregister(drift_collector)
+            if drift_collector is not None:
+                metrics_registry.unregister(drift_collector)
 
     app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)
     app.include_router(chat.router)
@@ -98,6 +106,20 @@ def create_app(
     app.include_router(health.router)
     _register_error_handlers(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory uvicorn's workers call (`guardrail serve --workers N`): settings from GUARDRAIL_* variables."""
+    return create_app(Settings())
+
+
+async def _publish_every(publisher: DriftPublisher, seconds: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        publisher.publish()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            continue
 
 
 def _configure_labels(metrics: Metrics, store: PolicyStore) -> None:

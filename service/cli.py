@@ -26,6 +26,7 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "state_dir": ("--state-dir", str),
     "max_body_bytes": ("--max-body-bytes", int),
     "metrics_token": ("--metrics-token", str),
+    "workers": ("--workers", int),
 }
 
 
@@ -82,9 +83,12 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     from service.app import create_app
-    from service.serving import serve
+    from service.serving import serve, serve_workers
 
-    serve(create_app(settings), settings)
+    if settings.workers > 1:
+        serve_workers(settings, overrides)
+    else:
+        serve(create_app(settings), settings)
     return 0
 
 

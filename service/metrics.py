@@ -7,8 +7,10 @@ anything else is recorded as ``other``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from service.classifier.types import DIMENSIONS
 from service.drift import DriftTracker
@@ -101,11 +103,13 @@ class Metrics:
             "guardrail_policy_files_valid",
             "1 while the policies folder on disk loads; 0 after a rejected reload, until a reload succeeds.",
             registry=registry,
+            multiprocess_mode="livemin",
         )
         self.policy_reload_timestamp = Gauge(
             "guardrail_policy_last_reload_success_timestamp_seconds",
             "When policies last loaded successfully.",
             registry=registry,
+            multiprocess_mode="livemax",
         )
         self._known_tenants: frozenset[str] = frozenset()
         self._known_frames: frozenset[str] = frozenset()
@@ -145,3 +149,12 @@ class _AnswerSeries:
     def __init__(self, metrics: Metrics, tenant: str, frame: str) -> None:
         self.scores = {d: metrics.value_score.labels(tenant, frame, d) for d in DIMENSIONS}
         self.flags = {d: metrics.flagged.labels(tenant, frame, d) for d in DIMENSIONS}
+
+
+def exposition(registry: CollectorRegistry, multiproc_dir: Path | None) -> bytes:
+    """The scrape body: this process's registry, or every worker's metrics merged in multiprocess mode."""
+    if multiproc_dir is None:
+        return generate_latest(registry)
+    merged = CollectorRegistry()
+    MultiProcessCollector(merged, path=str(multiproc_dir))  # type: ignore[no-untyped-call]
+    return generate_latest(merged)

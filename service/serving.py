@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import time
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -56,3 +59,27 @@ def serve(app: FastAPI, settings: Settings) -> None:
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
     asyncio.run(DrainingServer(config, app, settings.shutdown_grace_seconds).serve())
+
+
+def serve_workers(settings: Settings, overrides: dict[str, Any]) -> None:
+    """Several uvicorn workers: each builds its own app from the environment; metrics merge through files.
+
+    Workers inherit the flags as GUARDRAIL_* variables and PROMETHEUS_MULTIPROC_DIR (cleared at every start,
+    as prometheus_client requires). Drift is tracked per worker and published as the worst live worker.
+    """
+    multiproc = settings.state_dir / "prometheus-multiproc"
+    shutil.rmtree(multiproc, ignore_errors=True)
+    multiproc.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(multiproc)
+    for field, value in overrides.items():
+        os.environ[f"GUARDRAIL_{field.upper()}"] = str(value)
+    uvicorn.run(
+        "service.app:create_app_from_env",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
+    )

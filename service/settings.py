@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".state")
     shutdown_grace_seconds: float = Field(30.0, ge=0)
     log_level: str = "info"
+    workers: int = Field(1, ge=1, le=64)
+    # Set by `guardrail serve --workers N` for its workers: prometheus_client's own variable for multiprocess mode.
+    prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    drift_publish_seconds: float = Field(2.0, gt=0)
 
     @field_validator("upstream_url")
     @classmethod

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.api.deps import ServicesDep
 from service.errors import ServiceUnavailable, Unauthorized
+from service.metrics import exposition
 
 router = APIRouter()
 
@@ -34,4 +35,5 @@ async def metrics(request: Request, svc: ServicesDep) -> Response:
         presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(presented.encode(), token.encode()):
             raise Unauthorized("This scrape endpoint needs its bearer token.")
-    return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    body = exposition(svc.metrics.registry, svc.settings.prometheus_multiproc_dir)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

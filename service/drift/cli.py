@@ -31,11 +31,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reset.set_defaults(func=_reset)
 
     baseline = actions.add_parser(
-        "baseline", help="pin the learned reference as the tenant's baseline, or build one from scored JSONL",
+        "baseline",
+        help="pin the learned reference as the tenant's baseline, or build one from scored JSONL",
     )
     baseline.add_argument("tenant")
-    baseline.add_argument("--from-jsonl", type=Path, metavar="FILE",
-                          help="lines of `guardrail score --jsonl` output ('-' for stdin); needs --frame")
+    baseline.add_argument(
+        "--from-jsonl",
+        type=Path,
+        metavar="FILE",
+        help="lines of `guardrail score --jsonl` output ('-' for stdin); needs --frame",
+    )
     baseline.add_argument("--frame", help="the frame the JSONL answers were produced under")
     baseline.add_argument("--bins", type=int, default=10)
     baseline.add_argument("--force", action="store_true", help="replace an existing baseline")
@@ -44,8 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="default: GUARDRAIL_STATE_DIR, else .state")
+    parser.add_argument("--state-dir", type=Path, default=None, help="default: GUARDRAIL_STATE_DIR, else .state")
 
 
 def _store(args: argparse.Namespace) -> ReferenceStore:
@@ -56,7 +60,7 @@ def _store(args: argparse.Namespace) -> ReferenceStore:
     from service.settings import Settings
 
     try:
-        settings = Settings()  # type: ignore[call-arg]  # every field has a default or comes from the env
+        settings = Settings()  # every field has a default or comes from the env
     except ValidationError as exc:
         raise SystemExit(f"guardrail drift: invalid GUARDRAIL_* settings: {exc}") from None
     return ReferenceStore(settings.state_dir)
@@ -157,8 +161,12 @@ def _read_scores(path: Path) -> dict[str, list[float]]:
 def _row(tenant: str, frame: str, dim: str, kind: str, ref: Reference) -> dict[str, Any]:
     total = sum(ref.counts)
     return {
-        "tenant": tenant, "frame": frame, "dimension": dim, "source": kind,
-        "n": ref.n if ref.n != float("inf") else None, "mean": round(ref.mean, 4),
+        "tenant": tenant,
+        "frame": frame,
+        "dimension": dim,
+        "source": kind,
+        "n": ref.n if ref.n != float("inf") else None,
+        "mean": round(ref.mean, 4),
         "probabilities": [round(c / total, 4) for c in ref.counts],
     }
 
@@ -166,8 +174,15 @@ def _row(tenant: str, frame: str, dim: str, kind: str, ref: Reference) -> dict[s
 def _print_table(rows: list[dict[str, Any]]) -> None:
     header = ("TENANT", "FRAME", "DIMENSION", "SOURCE", "N", "MEAN", "HISTOGRAM")
     body = [
-        (r["tenant"], r["frame"], r["dimension"], r["source"], "-" if r["n"] is None else f"{r['n']:g}",
-         f"{r['mean']:.3f}", _sparkline(r["probabilities"]))
+        (
+            r["tenant"],
+            r["frame"],
+            r["dimension"],
+            r["source"],
+            "-" if r["n"] is None else f"{r['n']:g}",
+            f"{r['mean']:.3f}",
+            _sparkline(r["probabilities"]),
+        )
         for r in rows
     ]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
