@@ -43,8 +43,9 @@ def js_distance(p: ArrayLike, q: ArrayLike) -> float:
     return min(math.sqrt(js_divergence(p, q)), 1.0)
 
 
-def debiased_js_distance(reference: Sequence[float] | NDArray[np.float64], window: NDArray[np.float64],
-                         reference_n: float) -> float:
+def debiased_js_distance(
+    reference: Sequence[float] | NDArray[np.float64], window: NDArray[np.float64], reference_n: float
+) -> float:
     """JS distance after removing the plug-in estimate's expected value when nothing changed.
 
     Two samples of 200 drawn from one distribution, in 10 bins, have a plug-in JS distance of about 0.12:

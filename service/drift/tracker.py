@@ -155,8 +155,9 @@ class DriftTracker:
         statuses = [self._status(*copy) for copy in copies]
         return DriftSnapshot(statuses, self._disparity(statuses))
 
-    def _status(self, tenant: str, frame: str, dimension: str, reference: Reference | None,
-                window: list[float], alarms: int) -> SeriesStatus:
+    def _status(
+        self, tenant: str, frame: str, dimension: str, reference: Reference | None, window: list[float], alarms: int
+    ) -> SeriesStatus:
         samples = len(window)
         mean = math.fsum(window) / samples if samples else None
         drift = None
@@ -164,8 +165,17 @@ class DriftTracker:
             counts = bin_counts(np.array(window, dtype=np.float64), self.bins)
             ref = np.asarray(reference.counts, dtype=np.float64)
             drift = debiased_js_distance(ref, counts, reference.n) if self.debias else js_distance(ref, counts)
-        return SeriesStatus(tenant, frame, dimension, reference is not None,
-                            reference.source if reference else None, samples, mean, drift, alarms)
+        return SeriesStatus(
+            tenant,
+            frame,
+            dimension,
+            reference is not None,
+            reference.source if reference else None,
+            samples,
+            mean,
+            drift,
+            alarms,
+        )
 
     def _disparity(self, statuses: list[SeriesStatus]) -> dict[tuple[str, str], float]:
         means: dict[tuple[str, str], list[float]] = {}
@@ -178,9 +188,7 @@ class DriftTracker:
         baseline = self._baselines.get(tenant)
         base = baseline.frames.get(frame, {}) if baseline else {}
         learned = self._learned.get(tenant, {}).get(frame, {})
-        return [
-            _Series(dim, self.window, base.get(dim) or learned.get(dim), self.detector) for dim in self.dimensions
-        ]
+        return [_Series(dim, self.window, base.get(dim) or learned.get(dim), self.detector) for dim in self.dimensions]
 
     def _persist(self, tenant: str) -> None:
         if not safe_id(tenant):
@@ -201,8 +209,9 @@ class DriftTracker:
         usable = {}
         for tenant, refs in self.store.load_all(kind).items():
             if refs.bins != self.bins:
-                log.error("drift: the %s of tenant %r has %d bins, not %d; ignoring it", kind, tenant, refs.bins,
-                          self.bins)
+                log.error(
+                    "drift: the %s of tenant %r has %d bins, not %d; ignoring it", kind, tenant, refs.bins, self.bins
+                )
                 continue
             usable[tenant] = refs
         return usable
