@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections import deque
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +44,38 @@ class DriftSnapshot:
     disparity: dict[tuple[str, str], float]
 
 
+class _Ring:
+    """The last `capacity` scores as 4-byte floats: a full window costs 2 KB, not the 16 KB of a deque of floats."""
+
+    __slots__ = ("values", "capacity", "next")
+
+    def __init__(self, capacity: int) -> None:
+        self.values = array("f")
+        self.capacity = capacity
+        self.next = 0
+
+    def append(self, x: float) -> None:
+        if len(self.values) < self.capacity:
+            self.values.append(x)
+            return
+        self.values[self.next] = x
+        self.next = (self.next + 1) % self.capacity
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _alarms(series: _Series) -> int:
+    return series.detector.alarms if series.detector else 0
+
+
 class _Series:
     __slots__ = ("dimension", "window", "learning", "reference", "detector")
 
     def __init__(self, dimension: str, window: int, reference: Reference | None, detector: DetectorSettings) -> None:
         self.dimension = dimension
-        self.window: deque[float] = deque(maxlen=window)
-        self.learning: list[float] = []
+        self.window = _Ring(window)
+        self.learning = array("f")
         self.reference: Reference | None = None
         self.detector: PageHinkley | None = None
         if reference is not None:
@@ -59,12 +84,12 @@ class _Series:
     def adopt(self, reference: Reference, detector: DetectorSettings) -> None:
         self.reference = reference
         self.detector = PageHinkley(reference.mean, detector)
-        self.learning = []
+        self.learning = array("f")
 
     def restart(self) -> None:
         self.reference = None
         self.detector = None
-        self.learning = []
+        self.learning = array("f")
 
 
 class DriftTracker:
@@ -124,7 +149,7 @@ class DriftTracker:
                     continue
                 series.learning.append(x)
                 if len(series.learning) >= self.reference_size:
-                    reference = Reference.learn(series.learning, self.bins)
+                    reference = Reference.learn(series.learning.tolist(), self.bins)
                     series.adopt(reference, self.detector)
                     self._learned.setdefault(tenant, {}).setdefault(frame, {})[series.dimension] = reference
                     completed = True
@@ -148,7 +173,7 @@ class DriftTracker:
         """Divergence, window mean and alarms of every series, and frame disparity per tenant and dimension."""
         with self._lock:
             copies = [
-                (tenant, frame, s.dimension, s.reference, list(s.window), s.detector.alarms if s.detector else 0)
+                (tenant, frame, s.dimension, s.reference, s.window.values.tolist(), _alarms(s))
                 for (tenant, frame), group in self._groups.items()
                 for s in group
             ]
