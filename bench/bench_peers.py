@@ -910,7 +910,7 @@ def report(plan: Plan, results: Results, meta: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def versions(rev: str | None) -> dict[str, str]:
+def versions() -> dict[str, str]:
     def run(argv: list[str]) -> str:
         try:
             p = subprocess.run(argv, capture_output=True, text=True, timeout=20)
@@ -926,9 +926,6 @@ def versions(rev: str | None) -> dict[str, str]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, {cpu}",
-        "guardrail": run(["git", "-C", str(REPO), "rev-parse", "--short", rev])
-        if rev
-        else "working tree at " + run(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
         "nginx": run(["nginx", "-v"]).split("/")[-1],
         "LiteLLM": run([str(lite), "-c", "import importlib.metadata as m; print(m.version('litellm'))"]),
         "wrk": run(["wrk", "-v"]).split()[1] if run(["wrk", "-v"]) != "?" else "?",
@@ -951,17 +948,25 @@ def interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def guardrail_source(rev: str | None, workdir: Path) -> Path:
-    """The repository itself, or the `service` and `policies` folders of one commit (`--rev`), unpacked."""
+def guardrail_source(rev: str | None, workdir: Path) -> tuple[Path, str]:
+    """The repository itself, or the `service` and `policies` folders of one commit (`--rev`), unpacked; and
+    which of them it is, resolved now (others may commit while the benchmark runs)."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *argv], capture_output=True, text=True, check=True).stdout
+
     if rev is None:
-        return REPO
+        return REPO, "working tree at " + git("describe", "--always", "--dirty").strip()
+    commit = git("rev-parse", "--verify", f"{rev}^{{commit}}").strip()
     dest = workdir / "guardrail-src"
     dest.mkdir()
     tar = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", rev, "service", "policies"], capture_output=True, check=True
+        ["git", "-C", str(REPO), "archive", "--format=tar", commit, "service", "policies"],
+        capture_output=True,
+        check=True,
     )
     subprocess.run(["tar", "-x", "-C", str(dest)], input=tar.stdout, check=True)
-    return dest
+    return dest, commit[:10]
 
 
 def start_all(stack: Stack, workdir: Path, litellm: Path, source: Path) -> tuple[dict[str, Target], Meter]:
@@ -1051,14 +1056,15 @@ def main() -> None:
     try:
         with interruptible():
             print(f"==> starting the upstream, nginx, LiteLLM and the guardrail (logs in {workdir})", flush=True)
-            source = guardrail_source(args.rev, workdir)
+            source, measured = guardrail_source(args.rev, workdir)
             targets, meter = start_all(stack, workdir, litellm, source)
             for t in targets.values():
                 for stream in (False, True):
                     check_target(t, stream)
             print("==> every target answers the upstream's full text, whole and streamed", flush=True)
             results = measure(plan, stack, meter, targets, workdir)
-            meta = {**versions(args.rev), "command": command}
+            found = versions()
+            meta = {"date": found.pop("date"), "guardrail": measured, **found, "command": command}
             print("\n" + report(plan, results, meta))
             if args.json:
                 saved = {"plan": dataclasses.asdict(plan), "meta": meta, "results": dataclasses.asdict(results)}
