@@ -67,7 +67,7 @@ from upstream_fast import ANSWER  # noqa: E402
 TENANT_KEY = "sk-demo-acme-0c7a51f2d9e84b36"
 MASTER_KEY = "sk-bench-master-7d2e9a41"
 MODEL = "bench-model"
-LITELLM_SPEC = "litellm[proxy]==1.106.12"
+LITELLM_SPEC = "litellm[proxy]==1.106.12"  # pinned: a peer that changes under the table is no baseline
 LITELLM_VENV = Path.home() / ".cache" / "cultural-guardrail" / "bench-litellm-venv"
 PROXY_CORE, LOAD_CORE, UPSTREAM_CORE = "1", "0", "0"
 TICK = os.sysconf("SC_CLK_TCK")
