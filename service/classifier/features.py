@@ -37,7 +37,8 @@ _SCOPE = 12
 _LENGTH = _INDEX["length"]
 _MASKED = frozenset({*HARMS, *(f"{d}~weak" for d in HARMS)})
 """Negated or distanced harm cues are left out of the embedding mean, as they are out of the cue counts."""
-N_LEXICAL = len(LEXICAL_FEATURES)
+MAX_COUNT = 31
+"""Lexical counts are capped here, so a long or repetitive answer cannot push one feature without bound."""
 LOCAL_COLUMNS = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
 _HARM_COLUMNS = {d: (_INDEX[f"{d}:plain"], _INDEX[f"{d}:distanced"]) for d in HARMS}
 _WEAK_COLUMNS = {f"{d}~weak": _INDEX[f"{d}:weak"] for d in HARMS}
@@ -132,7 +133,7 @@ class FeatureBuilder:
         if ids:
             out[: self.embedding.dim] = self.embedding.vectors[ids].mean(axis=0)
         counts = np.bincount(features.columns(), minlength=len(LEXICAL_FEATURES))
-        out[self.embedding.dim :] = np.log1p(counts)
+        out[self.embedding.dim :] = np.log1p(np.minimum(counts, MAX_COUNT))
         return out
 
     def _lexical(self, parsed: Parsed, hits: list[Hit], special: list[tuple[int, int]]) -> list[tuple[int, int]]:

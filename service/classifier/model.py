@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from service.classifier.embedding import FloatArray
+from service.classifier.features import MAX_COUNT
 from service.classifier.types import DIMENSIONS
 
 
@@ -83,7 +84,7 @@ class LinearModel:
             )
 
 
-_MAX_COUNT = 32
+_MAX_COUNT = MAX_COUNT + 1
 
 
 class Projected:
@@ -132,7 +133,7 @@ class Projected:
         """Logits per sentence (shape [n, dimensions]); `sentences[k]` is the sentence of ids[k]."""
         width = self.n_lexical
         counts = np.bincount([s * width + c for s, c in events], minlength=n * width).reshape(n, width)
-        total = np.log1p(counts) @ self.lexical + self.offset
+        total = np.log1p(np.minimum(counts, MAX_COUNT)) @ self.lexical + self.offset
         if ids:
             seg = np.asarray(sentences, dtype=np.intp)
             sums = np.zeros((n, total.shape[1]))

@@ -24,8 +24,9 @@ from service.classifier.scorer import EMBEDDING_FILE, MODEL_FILE, WEIGHTS_DIR, l
 from service.classifier.types import DIMENSIONS
 
 C_GRID = (0.3, 1.0)
-EMBEDDING_WEIGHT_GRID = (0.1, 0.2, 0.3)
+EMBEDDING_WEIGHT_GRID = (0.1, 0.2)
 BAG_WEIGHT_GRID = (0.5, 1.0)
+CLASS_WEIGHT_GRID: tuple[str | None, ...] = (None, "balanced")
 MIN_DOCUMENTS = 3
 MAX_SHARE = 0.2
 """A word joins the bag of words when at least MIN_DOCUMENTS training answers use it, and at most MAX_SHARE of
@@ -44,12 +45,12 @@ class Choice:
     cv_f1: float
 
 
-def _logistic(c: float) -> Any:
+def _logistic(c: float, class_weight: str | None = None) -> Any:
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:  # pragma: no cover - depends on the build environment
         raise SystemExit("training needs the train extra: pip install -e '.[train]'") from exc
-    return LogisticRegression(C=c, max_iter=3000)
+    return LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)
 
 
 def folds_by_source(ids: Sequence[str]) -> list[np.ndarray]:
@@ -80,20 +81,23 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / denom if denom else 0.0
 
 
-def _out_of_fold(z: FloatArray, y: np.ndarray, c: float, folds: list[np.ndarray]) -> np.ndarray:
+def _out_of_fold(
+    z: FloatArray, y: np.ndarray, c: float, folds: list[np.ndarray], class_weight: str | None = None
+) -> np.ndarray:
     oof = np.zeros(len(z))
     for held in folds:
         keep = np.ones(len(z), dtype=bool)
         keep[held] = False
-        oof[held] = _logistic(c).fit(z[keep], y[keep]).predict_proba(z[held])[:, 1]
+        oof[held] = _logistic(c, class_weight).fit(z[keep], y[keep]).predict_proba(z[held])[:, 1]
     return oof
 
 
 def fit(
     x: FloatArray, bag: FloatArray, labels: np.ndarray, dim: int, folds: list[np.ndarray]
 ) -> tuple[LinearModel, dict[str, Choice], float]:
-    """Pick one (C, embedding weight, bag weight) by mean out-of-fold F1, thresholds per dimension, then refit
-    on everything. Columns: embedding (standardised, times its weight), lexical, bag of words (times its weight)."""
+    """Pick one (C, embedding weight, bag weight, class weighting) by mean out-of-fold F1, thresholds per
+    dimension, then refit on everything. Columns: embedding (standardised, times its weight), lexical, bag of
+    words (times its weight)."""
     mean = np.concatenate([x.mean(axis=0), np.zeros(bag.shape[1], dtype=np.float32)])
     base_scale = np.ones(x.shape[1] + bag.shape[1], dtype=np.float32)
     base_scale[:dim] = 1.0 / np.maximum(x[:, :dim].std(axis=0), 1e-6)
@@ -106,27 +110,34 @@ def fit(
         scale[x.shape[1] :] *= beta
         return (full - mean) * scale, scale
 
-    best: tuple[float, float, float, float, list[tuple[float, float]]] | None = None
+    best: tuple[float, float, float, float, str | None, list[tuple[float, float]]] | None = None
     for alpha in EMBEDDING_WEIGHT_GRID:
         for beta in BAG_WEIGHT_GRID:
             z, _ = scaled(alpha, beta)
             for c in C_GRID:
-                picked = [best_threshold(y, _out_of_fold(z, y, c, folds)) for y in ys]
-                macro = float(np.mean([f for _, f in picked]))
-                if best is None or macro > best[0] + 1e-9:
-                    best = (macro, c, alpha, beta, picked)
+                for cw in CLASS_WEIGHT_GRID:
+                    picked = [best_threshold(y, _out_of_fold(z, y, c, folds, cw)) for y in ys]
+                    macro = float(np.mean([f for _, f in picked]))
+                    if best is None or macro > best[0] + 1e-9:
+                        best = (macro, c, alpha, beta, cw, picked)
     assert best is not None
-    macro, c, alpha, beta, picked = best
+    macro, c, alpha, beta, class_weight, picked = best
     z, scale = scaled(alpha, beta)
     weights = np.zeros((full.shape[1], len(DIMENSIONS)), dtype=np.float32)
     bias = np.zeros(len(DIMENSIONS), dtype=np.float32)
     for j, y in enumerate(ys):
-        model = _logistic(c).fit(z, y)
+        model = _logistic(c, class_weight).fit(z, y)
         weights[:, j] = model.coef_[0]
         bias[j] = float(model.intercept_[0])
     choices = {d: Choice(c, alpha, t, f) for d, (t, f) in zip(DIMENSIONS, picked, strict=True)}
     thresholds = {d: choices[d].threshold for d in DIMENSIONS}
-    meta: dict[str, object] = {"trained_on": int(len(x)), "c": c, "embedding_weight": alpha, "bag_weight": beta}
+    meta: dict[str, object] = {
+        "trained_on": int(len(x)),
+        "c": c,
+        "embedding_weight": alpha,
+        "bag_weight": beta,
+        "class_weight": class_weight,
+    }
     return LinearModel(mean, scale, weights, bias, thresholds, meta=meta), choices, beta
 
 
@@ -172,7 +183,7 @@ def train(out_dir: Path = WEIGHTS_DIR, distill: bool = False, log: Any = print) 
     first = next(iter(choices.values()))
     log(
         f"chosen by cross-validation over corpus parts: C={first.c}, embedding weight={first.embedding_weight}, "
-        f"bag-of-words weight={beta} ({len(words)} words)"
+        f"bag-of-words weight={beta} ({len(words)} words), class weight={model.meta['class_weight']}"
     )
     for d, c in choices.items():
         log(f"  {d:<16} threshold={c.threshold:.2f} cv-F1={c.cv_f1:.3f}")
