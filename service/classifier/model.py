@@ -136,9 +136,9 @@ class Projected:
         total = np.log1p(np.minimum(counts, MAX_COUNT)) @ self.lexical + self.offset
         if ids:
             seg = np.asarray(sentences, dtype=np.intp)
-            sums = np.zeros((n, total.shape[1]))
-            np.add.at(sums, seg, self.pieces[ids])
-            total += sums / np.maximum(np.bincount(seg, minlength=n), 1)[:, None]
+            starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+            sums = np.add.reduceat(self.pieces[ids], starts, axis=0)
+            total[seg[starts]] += sums / np.diff(np.r_[starts, len(seg)])[:, None]
         return total
 
     def sentence_bag(self, words: list[str], sentence_of: list[int], n: int) -> Any:

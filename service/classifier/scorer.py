@@ -75,7 +75,9 @@ class _Evidence:
             counts = Counter(s for s, c in features.events if c in LOCAL_COLUMNS)
             if counts:
                 spans = [parsed.sentences[counts.most_common(1)[0][0]]]
-        if not spans and parsed.n_sentences:
+        if not spans and parsed.n_sentences == 1:
+            spans = [parsed.sentences[0]]
+        elif not spans and parsed.n_sentences:
             projected, n = self.scorer.projected, parsed.n_sentences
             by_sentence = projected.sentence_logits(features.ids, features.piece_sentences(), features.events, n)
             by_sentence += projected.sentence_bag(parsed.words, parsed.sentence, n)

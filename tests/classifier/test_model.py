@@ -25,3 +25,13 @@ def test_projected_scoring_equals_the_full_linear_model(scorer: HybridScorer) ->
 def test_resolve_thresholds() -> None:
     assert resolve_thresholds({"care": 0.5, "refusal": 0.4}, {"care": 0.9, "x": 0.1}) == {"care": 0.9, "refusal": 0.4}
     assert resolve_thresholds({"care": 0.5}, None) == {"care": 0.5}
+
+
+def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer) -> None:
+    text = "The shrine is old. It stands on a hill above the town. Families visit at New Year to pray. A bus passes."
+    f = scorer.builder.build(text)
+    by_sentence = scorer.projected.sentence_logits(f.ids, f.piece_sentences(), f.events, f.parsed.n_sentences)
+    assert by_sentence.shape == (4, 11)
+    for k, (start, end) in enumerate(f.parsed.sentences):
+        alone = scorer.builder.build(text[start:end])
+        assert np.allclose(by_sentence[k], scorer.projected.logits(alone.ids, alone.columns(), set()), atol=1e-6)
