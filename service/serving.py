@@ -7,7 +7,6 @@ or when the grace period runs out; a second signal exits at once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -58,7 +57,7 @@ def serve(app: FastAPI, settings: Settings) -> None:
         access_log=False,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
-    asyncio.run(DrainingServer(config, app, settings.shutdown_grace_seconds).serve())
+    DrainingServer(config, app, settings.shutdown_grace_seconds).run()  # run() picks uvloop when installed
 
 
 def serve_workers(settings: Settings, overrides: dict[str, Any]) -> None:
