@@ -6,6 +6,7 @@ Needs scikit-learn (the `train` extra). The dev split is only scored at the end,
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -164,8 +165,12 @@ def featurise(builder: FeatureBuilder, examples: Sequence[Example]) -> tuple[lis
 
 
 def train(out_dir: Path = WEIGHTS_DIR, distill: bool = False, log: Any = print) -> dict[str, Counts]:
-    """Write embedding.npz (distilled if asked or missing) and model.npz into `out_dir`; return dev counts."""
+    """Write model.npz and metrics.json into `out_dir` (and embedding.npz: copied from the package, or distilled
+    when asked or when there is none); return the dev split's counts."""
     embedding_path = out_dir / EMBEDDING_FILE
+    shipped = WEIGHTS_DIR / EMBEDDING_FILE
+    if not distill and not embedding_path.is_file() and shipped.is_file():
+        shutil.copyfile(shipped, embedding_path)
     if distill or not embedding_path.is_file():
         from service.classifier.distill import distill_embedding
 
