@@ -70,10 +70,11 @@ class _Node:
     def index(self, atoms: list[_Atom]) -> None:
         for a, child in self.children.items():
             spec = atoms[a]
-            for w in spec.exact:
-                self.by_word.setdefault(w, []).append(child)
             if spec.prefixes or spec.suffixes or spec.any:
                 self.by_atom.append((a, child))
+            else:
+                for w in spec.exact:
+                    self.by_word.setdefault(w, []).append(child)
             child.index(atoms)
 
 
