@@ -75,8 +75,7 @@ class Features:
 
     def piece_sentences(self) -> list[int]:
         """The sentence of each word-piece id, in the order of `ids`."""
-        pairs = zip(self.parsed.sentence, self.pieces, strict=True)
-        return list(chain.from_iterable([s] * len(p) for s, p in pairs))
+        return [s for s, p in zip(self.parsed.sentence, self.pieces, strict=True) for _ in p]
 
     def columns(self) -> list[int]:
         return [c for _, c in self.events]

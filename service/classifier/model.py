@@ -141,15 +141,21 @@ class Projected:
             total[seg[starts]] += sums / np.diff(np.r_[starts, len(seg)])[:, None]
         return total
 
+    def word_row(self, word: str) -> Any:
+        """One bag-of-words word's logit contribution (zeros outside the vocabulary)."""
+        row = self._bag_rows.get(word)
+        return self.table[row] if row is not None else np.zeros(self.table.shape[1])
+
     def sentence_bag(self, words: list[str], sentence_of: list[int], n: int) -> Any:
         """Bag-of-words logits per sentence (each distinct word once per sentence)."""
         out = np.zeros((n, self.table.shape[1]))
-        seen: set[tuple[int, str]] = set()
-        for w, s in zip(words, sentence_of, strict=True):
-            row = self._bag_rows.get(w)
-            if row is not None and (s, w) not in seen:
-                seen.add((s, w))
-                out[s] += self.table[row]
+        bag_rows = self._bag_rows
+        pairs = dict.fromkeys((s, bag_rows[w]) for w, s in zip(words, sentence_of, strict=True) if w in bag_rows)
+        if pairs:
+            seg = np.fromiter((s for s, _ in pairs), dtype=np.intp, count=len(pairs))
+            rows = np.fromiter((r for _, r in pairs), dtype=np.intp, count=len(pairs))
+            starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+            out[seg[starts]] = np.add.reduceat(self.table[rows], starts, axis=0)
         return out
 
 

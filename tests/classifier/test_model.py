@@ -35,3 +35,11 @@ def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer)
     for k, (start, end) in enumerate(f.parsed.sentences):
         alone = scorer.builder.build(text[start:end])
         assert np.allclose(by_sentence[k], scorer.projected.logits(alone.ids, alone.columns(), set()), atol=1e-6)
+
+
+def test_sentence_bag_counts_each_word_once_per_sentence(scorer: HybridScorer) -> None:
+    projected = scorer.projected
+    word = scorer.model.vocabulary[0]
+    out = projected.sentence_bag([word, word, "zzqx", word], [0, 0, 1, 2], 3)
+    row = projected.word_row(word)
+    assert np.allclose(out[0], row) and np.allclose(out[1], 0.0) and np.allclose(out[2], row)
