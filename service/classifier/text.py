@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 MAX_CHARS = 16_000
@@ -185,10 +186,8 @@ def _mark_quoted(parsed: Parsed) -> None:
     quotes = [m.span() for m in _QUOTED.finditer(parsed.text)]
     if not quotes:
         return
-    q = 0
-    for k, (s, _) in enumerate(parsed.spans()):
-        while q < len(quotes) and quotes[q][1] <= s:
-            q += 1
-        if q == len(quotes):
-            break
-        parsed.quoted[k] = quotes[q][0] < s
+    starts = [s for s, _ in parsed.spans()]
+    quoted = parsed.quoted
+    for q_start, q_end in quotes:
+        for k in range(bisect_right(starts, q_start), bisect_left(starts, q_end)):
+            quoted[k] = True
