@@ -173,12 +173,12 @@ def parse(text: str) -> Parsed:
 
 def _split_clauses(words: list[str], clause_of: list[int]) -> list[int]:
     """Start a new clause at "but", "while", ... unless a punctuation mark just started one."""
-    out: list[int] = []
-    shift = 0
-    for k, (w, c) in enumerate(zip(words, clause_of, strict=True)):
-        if w in _CLAUSE_WORDS and k and clause_of[k - 1] == c:
-            shift += 1
-        out.append(c + shift)
+    breaks = [k for k, w in enumerate(words) if w in _CLAUSE_WORDS and k and clause_of[k - 1] == clause_of[k]]
+    if not breaks:
+        return clause_of
+    out = clause_of[: breaks[0]]
+    for shift, (start, stop) in enumerate(zip(breaks, [*breaks[1:], len(words)], strict=True), start=1):
+        out.extend([c + shift for c in clause_of[start:stop]])
     return out
 
 
