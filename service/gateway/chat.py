@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from service.errors import Forbidden, InvalidRequest
+from service.errors import Forbidden, InvalidRequest, UpstreamStatus
 from service.gateway.framing import inject, reinforced
 from service.gateway.request import check_chat_body
 from service.gateway.streaming import StreamContext, relay
@@ -107,8 +107,8 @@ class ChatGateway:
             if verdict.must_block and (tenant.mode == "enforce" or verdict.failed and tenant.mode != "observe"):
                 _replace_content(answer, tenant.blocked_message)
                 action = "blocked"
-        except Exception:
-            self.metrics.count_request(tenant.id, frame.id, "upstream_error")
+        except Exception as exc:
+            self.metrics.count_request(tenant.id, frame.id, _failure_outcome(exc))
             raise
         finally:
             self.metrics.upstream.labels(self.metrics.label(tenant.id, frame.id)[0]).observe(upstream_seconds)
@@ -129,8 +129,8 @@ class ChatGateway:
         t0 = time.perf_counter()
         try:
             response = await self.upstream.open_chat_stream(body)
-        except Exception:
-            self.metrics.count_request(tenant.id, frame.id, "upstream_error")
+        except Exception as exc:
+            self.metrics.count_request(tenant.id, frame.id, _failure_outcome(exc))
             raise
         ctx = StreamContext(tenant, frame.id, self.judge, self.metrics, started, time.perf_counter() - t0)
         return StreamAnswer(relay(response, ctx), headers)
@@ -156,6 +156,13 @@ def _action(verdict: Verdict) -> str:
     if verdict.failed:
         return "classifier_error"
     return "flagged" if verdict.must_block else "pass"
+
+
+def _failure_outcome(exc: Exception) -> str:
+    """A 4xx from the upstream is the request's fault (bad max_tokens, unknown model), not an upstream failure."""
+    if isinstance(exc, UpstreamStatus) and exc.status < 500:
+        return "client_error"
+    return "upstream_error"
 
 
 def _outcome(action: str) -> str:

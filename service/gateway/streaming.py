@@ -95,8 +95,7 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[b
             if gate.blocked:
                 yield _blocked_tail(ctx, state)
                 return
-        yield _final_chunk(ctx, state)
-        yield DONE
+        yield _final_chunk(ctx, state) + DONE
     except UpstreamTimeout as exc:
         ctx.outcome = "upstream_error"
         ctx.metrics.upstream_errors.labels("stream_timeout").inc()

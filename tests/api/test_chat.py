@@ -185,7 +185,7 @@ async def test_oversized_body_gets_413(client: httpx.AsyncClient, standin: Any) 
 
 @pytest.mark.parametrize("shape", ["nested", "flat"])
 async def test_upstream_4xx_passes_through_in_both_vllm_shapes(
-    client: httpx.AsyncClient, standin: Any, shape: str
+    client: httpx.AsyncClient, standin: Any, shape: str, registry: Any
 ) -> None:
     standin.script = Script(fail_shape=shape)
     r = await client.post("/v1/chat/completions", json=chat(max_tokens=-1), headers=ACME)
@@ -196,6 +196,10 @@ async def test_upstream_4xx_passes_through_in_both_vllm_shapes(
         "param": "max_tokens",
         "code": 400,
     }
+    # The request's own fault: counted as a client error, so it cannot page anyone as an upstream failure.
+    labels = {"tenant": "acme-news", "frame": "neutral-global"}
+    assert registry.get_sample_value("guardrail_requests_total", {**labels, "outcome": "client_error"}) == 1
+    assert registry.get_sample_value("guardrail_requests_total", {**labels, "outcome": "upstream_error"}) is None
 
 
 async def test_unknown_model_is_404_from_upstream(client: httpx.AsyncClient, standin: Any) -> None:
