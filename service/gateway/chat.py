@@ -76,7 +76,7 @@ class ChatGateway:
         original_messages = body["messages"]
         body["messages"] = inject(original_messages, frame.instruction, tenant.injection)
         body["cache_salt"] = tenant.salt
-        headers = {"x-guardrail-frame": frame.id}
+        headers = {} if tenant.mode == "observe" else {"x-guardrail-frame": frame.id}
         if body.get("stream"):
             return await self._stream(tenant, frame, body, headers, started)
         return await self._complete(tenant, frame, body, original_messages, headers, started)
@@ -98,6 +98,7 @@ class ChatGateway:
             verdict = self.judge.judge(tenant, _choice_texts(answer))
             action = _action(verdict)
             if tenant.mode == "enforce" and verdict.must_block and not verdict.failed:
+                self._record(tenant, frame, verdict)  # the model's first answer counts for drift too
                 retry = {**body, "messages": inject(original, reinforced(frame.instruction), tenant.injection)}
                 t0 = time.perf_counter()
                 answer = await self.upstream.chat(retry)
@@ -112,8 +113,7 @@ class ChatGateway:
             raise
         finally:
             self.metrics.upstream.labels(self.metrics.label(tenant.id, frame.id)[0]).observe(upstream_seconds)
-        if verdict.assessment is not None:
-            self.metrics.record_answer(tenant.id, frame.id, verdict.assessment.scores, verdict.assessment.flags)
+        self._record(tenant, frame, verdict)
         self.metrics.count_request(tenant.id, frame.id, _outcome(action))
         if tenant.mode != "observe":
             answer["guardrail"] = guardrail_object(frame.id, tenant.mode, action, verdict, self.judge.scorer.version)
@@ -122,6 +122,10 @@ class ChatGateway:
         content = orjson.dumps(answer)
         self.metrics.overhead.observe(max(0.0, time.perf_counter() - started - upstream_seconds))
         return JsonAnswer(content, headers)
+
+    def _record(self, tenant: Tenant, frame: Frame, verdict: Verdict) -> None:
+        if verdict.assessment is not None:
+            self.metrics.record_answer(tenant.id, frame.id, verdict.assessment.scores, verdict.assessment.flags)
 
     async def _stream(
         self, tenant: Tenant, frame: Frame, body: dict[str, Any], headers: dict[str, str], started: float

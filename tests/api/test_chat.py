@@ -280,7 +280,7 @@ async def test_stream_stall_mid_way_is_504_in_stream(client: httpx.AsyncClient, 
     assert events[-1] == "[DONE]" and events[-2]["error"]["type"] == "upstream_timeout"
 
 
-async def test_enforce_regenerates_then_passes(client: httpx.AsyncClient, standin: Any) -> None:
+async def test_enforce_regenerates_then_passes(client: httpx.AsyncClient, standin: Any, registry: Any) -> None:
     answers = iter(["Their customs look primitive.", "Families light diyas for Diwali."])
     standin.script = Script(answer=lambda body: next(answers))
     r = await client.post("/v1/chat/completions", json=chat(), headers=LUMEN)
@@ -289,6 +289,9 @@ async def test_enforce_regenerates_then_passes(client: httpx.AsyncClient, standi
     assert body["guardrail"]["action"] == "regenerated" and r.headers["x-guardrail-action"] == "regenerated"
     assert len(standin.received) == 2
     assert "previous answer" in standin.received[1]["messages"][0]["content"]
+    # Both answers were the model's: both count towards the tenant's score distributions.
+    labels = {"tenant": "lumen-faith", "frame": "neutral-global", "dimension": "devaluing"}
+    assert registry.get_sample_value("guardrail_value_score_count", labels) == 2
 
 
 async def test_enforce_blocks_when_regeneration_is_still_flagged(client: httpx.AsyncClient, standin: Any) -> None:
@@ -332,7 +335,7 @@ async def test_observe_mode_changes_nothing(
     assert client._transport.app.state.services.policies.reload()  # type: ignore[attr-defined]
     standin.script = Script(answer="An exotic market.")
     r = await client.post("/v1/chat/completions", json=chat(), headers=ACME)
-    assert "guardrail" not in r.json() and "x-guardrail-flags" not in r.headers
+    assert "guardrail" not in r.json() and not any(h.startswith("x-guardrail") for h in r.headers)
     assert (
         registry.get_sample_value(
             "guardrail_flagged_total", {"tenant": "acme-news", "frame": "neutral-global", "dimension": "exoticizing"}
