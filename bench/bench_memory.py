@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import hashlib
 import itertools
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,16 +23,10 @@ from pathlib import Path
 
 import aiohttp
 import yaml
+from harness import free_port, start_guardrail, stop, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 TENANTS, FRAMES = 100, 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def rss_mib(pid: int) -> float:
@@ -67,17 +59,6 @@ def write_policies(root: Path) -> list[tuple[str, str]]:
         (root / "tenants" / f"{tenant}.yaml").write_text(yaml.safe_dump(doc))
         pairs += [(key, frame) for frame in frames]
     return pairs
-
-
-def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1].split("/")[0])), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not start")
 
 
 async def drive(
@@ -122,29 +103,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     pairs = write_policies(work / "policies")
     up_port, g_port = free_port(), free_port()
-    env = {**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"}
     upstream = subprocess.Popen([sys.executable, str(REPO / "bench" / "upstream_fast.py"), "--port", str(up_port)])
-    guard = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--port",
-            str(g_port),
-            "--upstream",
-            f"http://127.0.0.1:{up_port}/v1",
-            "--policies",
-            str(work / "policies"),
-            "--state-dir",
-            str(work / "state"),
-        ],
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
+    guard = start_guardrail(g_port, up_port, work / "policies", work / "state")
     try:
-        wait_ready(f"http://127.0.0.1:{up_port}")
-        wait_ready(f"http://127.0.0.1:{g_port}")
+        wait_ready(f"http://127.0.0.1:{up_port}/health", upstream)
+        wait_ready(f"http://127.0.0.1:{g_port}/readyz", guard)
         time.sleep(2)
         start_rss = rss_mib(guard.pid)
         first = args.requests // 10
@@ -170,9 +133,7 @@ def main() -> None:
             print(f"| {n:,} | {readings[n]:.1f} |")
         print(f"\nRSS after {args.requests:,} / after {first:,}: {readings[args.requests] / readings[first]:.3f}")
     finally:
-        for proc in (guard, upstream):
-            proc.terminate()
-            proc.wait(10)
+        stop(guard, upstream)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -10,8 +10,6 @@ of each path and of the difference, for non-streamed and streamed answers.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,30 +17,10 @@ import time
 from pathlib import Path
 
 import httpx
+from harness import free_port, start_guardrail, stop, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-demo-acme-0c7a51f2d9e84b36"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"process for {url} exited")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} not ready")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -55,27 +33,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
     up_port, g_port = free_port(), free_port()
-    env = {**os.environ, "GUARDRAIL_WATCH_POLICIES": "false"}
-    upstream = subprocess.Popen([sys.executable, "-m", "service.cli", "standin", "--port", str(up_port)], env=env)
-    guard = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--port",
-            str(g_port),
-            "--upstream",
-            f"http://127.0.0.1:{up_port}/v1",
-            "--policies",
-            str(REPO / "policies"),
-            "--state-dir",
-            "/tmp/bench-state",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    upstream = subprocess.Popen([sys.executable, "-m", "service.cli", "standin", "--port", str(up_port)])
+    guard = start_guardrail(g_port, up_port, REPO / "policies", Path("/tmp/bench-state"))
     try:
         wait_ready(f"http://127.0.0.1:{up_port}/health", upstream)
         wait_ready(f"http://127.0.0.1:{g_port}/readyz", guard)
@@ -118,9 +77,7 @@ def main() -> None:
             )
         print(f"({args.requests} sequential requests per cell, alternating direct and guarded, one client)")
     finally:
-        for proc in (guard, upstream):
-            proc.terminate()
-            proc.wait(10)
+        stop(guard, upstream)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ import httptools
 import orjson
 import uvloop
 
+from service.standin.vllm import model_entry
+
 ANSWER = (
     "The photo shows a family gathered around a low table for a festival meal in the late afternoon light. "
     "The dishes are arranged with care, and the elders are seated first, which suggests that the occasion "
@@ -178,32 +180,7 @@ class Upstream:
         return self._templates
 
     def models_body(self) -> bytes:
-        created = int(time.time())
-        permission = {
-            "id": "modelperm-b264825202d0b85a",
-            "object": "model_permission",
-            "created": created,
-            "allow_create_engine": False,
-            "allow_sampling": True,
-            "allow_logprobs": True,
-            "allow_search_indices": False,
-            "allow_view": True,
-            "allow_fine_tuning": False,
-            "organization": "*",
-            "group": None,
-            "is_blocking": False,
-        }
-        model = {
-            "id": self.model,
-            "object": "model",
-            "created": created,
-            "owned_by": "vllm",
-            "root": f"/models/{self.model}",
-            "parent": None,
-            "max_model_len": 2048,
-            "permission": [permission],
-        }
-        return _compact({"object": "list", "data": [model]})
+        return _compact({"object": "list", "data": [model_entry(self.model, int(time.time()))]})
 
 
 class Connection(asyncio.Protocol):

@@ -78,37 +78,23 @@ async def _health(request: Request) -> Response:
     return Response(b"", status_code=200)
 
 
+def model_entry(model: str, created: int) -> dict[str, Any]:
+    """One entry of vLLM's `/v1/models` list, as vLLM 0.32 writes it."""
+    permission = {
+        "id": f"modelperm-{uuid.uuid4().hex[:16]}", "object": "model_permission", "created": created,
+        "allow_create_engine": False, "allow_sampling": True, "allow_logprobs": True,
+        "allow_search_indices": False, "allow_view": True, "allow_fine_tuning": False, "organization": "*",
+        "group": None, "is_blocking": False,
+    }
+    return {
+        "id": model, "object": "model", "created": created, "owned_by": "vllm", "root": f"/models/{model}",
+        "parent": None, "max_model_len": 2048, "permission": [permission],
+    }
+
+
 async def _models(request: Request) -> Response:
     created = int(time.time())
-    data: list[dict[str, Any]] = [
-        {
-            "id": m,
-            "object": "model",
-            "created": created,
-            "owned_by": "vllm",
-            "root": f"/models/{m}",
-            "parent": None,
-            "max_model_len": 2048,
-            "permission": [
-                {
-                    "id": f"modelperm-{uuid.uuid4().hex[:16]}",
-                    "object": "model_permission",
-                    "created": created,
-                    "allow_create_engine": False,
-                    "allow_sampling": True,
-                    "allow_logprobs": True,
-                    "allow_search_indices": False,
-                    "allow_view": True,
-                    "allow_fine_tuning": False,
-                    "organization": "*",
-                    "group": None,
-                    "is_blocking": False,
-                }
-            ],
-        }
-        for m in _script(request).models
-    ]
-    return _json({"object": "list", "data": data})
+    return _json({"object": "list", "data": [model_entry(m, created) for m in _script(request).models]})
 
 
 def _json(obj: Any, status: int = 200) -> Response:
