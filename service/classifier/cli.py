@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from service.classifier.text import MAX_CHARS
 from service.classifier.types import DIMENSIONS
@@ -86,10 +86,13 @@ def _score(args: argparse.Namespace) -> int:
     failures = 0
     try:
         for number, item in _jsonl(args.jsonl):
-            if isinstance(item, str):
+            if isinstance(item, BadLine):
                 failures += 1
-                print(f"guardrail score: line {number}: {item}", file=sys.stderr)
-                _write(out, {"line": number, "error": item})
+                print(f"guardrail score: line {number}: {item.error}", file=sys.stderr)
+                bad: dict[str, Any] = {"line": number, "error": item.error}
+                if item.id is not None:
+                    bad["id"] = item.id  # the caller can match the failure to its input
+                _write(out, bad)
                 continue
             row: dict[str, Any] = {"id": item["id"]} if "id" in item else {}
             row.update(scorer.score(item["text"], thresholds).as_dict())
@@ -105,13 +108,20 @@ def _write(out: IO[str], row: dict[str, Any]) -> None:
     out.flush()
 
 
-def _jsonl(source: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+class BadLine(NamedTuple):
+    """A --jsonl line that cannot be scored: what is wrong, and the input's id when it had one."""
+
+    error: str
+    id: Any = None
+
+
+def _jsonl(source: str) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """Yield (line number, object with a non-empty "text") or (line number, what is wrong with the line)."""
     stream = sys.stdin.buffer if source == "-" else open(source, "rb")
     try:
         for number, raw in enumerate(_lines(stream), start=1):
             if raw is None:
-                yield number, f"line longer than {MAX_LINE_BYTES} bytes"
+                yield number, BadLine(f"line longer than {MAX_LINE_BYTES} bytes")
                 continue
             if not raw.strip():
                 continue
@@ -134,17 +144,19 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
         yield raw
 
 
-def _parse_line(raw: bytes) -> dict[str, Any] | str:
+def _parse_line(raw: bytes) -> dict[str, Any] | BadLine:
     try:
         item = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return f"not valid UTF-8 (byte {exc.start})"
+        return BadLine(f"not valid UTF-8 (byte {exc.start})")
     except ValueError:
-        return "not a JSON object"
+        return BadLine("not a JSON object")
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-        return 'expected a JSON object with a "text" string'
+        return BadLine(
+            'expected a JSON object with a "text" string', item.get("id") if isinstance(item, dict) else None
+        )
     if not item["text"].strip():
-        return "empty text, nothing to score"
+        return BadLine("empty text, nothing to score", item.get("id"))
     return item
 
 

@@ -72,6 +72,7 @@ def test_score_jsonl_keeps_ids_and_reports_bad_lines(tmp_path: Path, capsys: pyt
         "empty text, nothing to score",
         "not a JSON object",
     ]
+    assert rows[3]["id"] == "empty"  # a parsed line that fails keeps its id
     assert "line 4" in captured.err
 
 
