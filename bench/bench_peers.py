@@ -40,7 +40,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,7 @@ from typing import IO, Any
 import httptools
 import httpx
 import uvloop
+from harness import free_port
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -183,13 +183,6 @@ class Stack:
                 proc.wait(5)
         for log in self._logs:
             log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_ready(stack: Stack, name: str, url: str, timeout: float = 120) -> None:

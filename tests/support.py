@@ -32,6 +32,14 @@ CUES = {
 }
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 class CueScorer:
     """Scores 0.9 when a dimension's cue word appears, else 0.05. Stands in for the learned classifier."""
 
@@ -94,10 +102,7 @@ class ServeProcess:
     """A real `guardrail serve` process on a free loopback port (signal handling needs a real main thread)."""
 
     def __init__(self, policies: Path, upstream: str, state: Path, **env: str) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        sock.close()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = state.parent / f"serve-{self.port}.log"
         self._args = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from prometheus_client import CollectorRegistry
 from service.app import create_app
 from service.settings import Settings
 from service.standin import Script
-from tests.support import ACME_KEY, LoopbackServer
+from tests.support import ACME_KEY, LoopbackServer, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CALM = [
@@ -38,13 +37,6 @@ EXOTIC = [
     "Bizarre chanting fills the air, as if this tribe had never left some ancient, mysterious age.",
 ]
 SHIFTED, CONTROL = "east-asia", "south-asia"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from service.app import create_app
 from service.settings import Settings
-from tests.support import LoopbackServer
+from tests.support import LoopbackServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 READY_SECONDS = 600
@@ -44,15 +43,8 @@ class VllmServer:
         self.log_file.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_vllm(kind: str, log_dir: Path) -> Iterator[VllmServer]:
-    port = _free_port()
+    port = free_port()
     log = log_dir / f"vllm-{kind}.log"
     log_file = log.open("wb")
     process = subprocess.Popen(
