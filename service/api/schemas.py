@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` for a route whose required body is one JSON object of this schema."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 _CONTENT_PART: dict[str, Any] = {
     "oneOf": [
         {
@@ -22,62 +28,46 @@ _CONTENT_PART: dict[str, Any] = {
     ]
 }
 
-CHAT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
+CHAT_BODY = _json_body(
+    {
+        "type": "object",
+        "required": ["model", "messages"],
+        "properties": {
+            "model": {"type": "string"},
+            "messages": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
                     "type": "object",
-                    "required": ["model", "messages"],
+                    "required": ["role"],
                     "properties": {
-                        "model": {"type": "string"},
-                        "messages": {
-                            "type": "array",
-                            "minItems": 1,
-                            "items": {
-                                "type": "object",
-                                "required": ["role"],
-                                "properties": {
-                                    "role": {
-                                        "type": "string",
-                                        "enum": ["system", "developer", "user", "assistant", "tool"],
-                                    },
-                                    "content": {
-                                        "anyOf": [{"type": "string"}, {"type": "array", "items": _CONTENT_PART}]
-                                    },
-                                },
-                            },
-                        },
-                        "stream": {"type": "boolean"},
-                        "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
-                        "max_tokens": {"type": "integer"},
-                        "temperature": {"type": "number"},
-                        "n": {"type": "integer"},
-                        "cultural_frame": {
+                        "role": {
                             "type": "string",
-                            "description": "A frame id from the tenant's allowed_frames.",
+                            "enum": ["system", "developer", "user", "assistant", "tool"],
                         },
+                        "content": {"anyOf": [{"type": "string"}, {"type": "array", "items": _CONTENT_PART}]},
                     },
-                }
-            }
+                },
+            },
+            "stream": {"type": "boolean"},
+            "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
+            "max_tokens": {"type": "integer"},
+            "temperature": {"type": "number"},
+            "n": {"type": "integer"},
+            "cultural_frame": {
+                "type": "string",
+                "description": "A frame id from the tenant's allowed_frames.",
+            },
         },
     }
-}
+)
 
-SCORE_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "text": {"type": "string"},
-                        "input": {"type": "array", "items": {"type": "string"}, "maxItems": 64},
-                    },
-                }
-            }
+SCORE_BODY = _json_body(
+    {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string"},
+            "input": {"type": "array", "items": {"type": "string"}, "maxItems": 64},
         },
     }
-}
+)
