@@ -52,17 +52,21 @@ def create_app(
             metrics_registry.register(drift_collector)
         metrics = Metrics(metrics_registry, drift)
 
+        def loaded() -> None:
+            current = store.current
+            metrics.configure(frozenset(current.tenants), frozenset(current.frames))
+            metrics.policy_files_valid.set(1)
+            metrics.policy_reload_timestamp.set(time.time())
+
         def on_reload(ok: bool) -> None:
             metrics.policy_reloads.labels("success" if ok else "failure").inc()
-            metrics.policy_files_valid.set(1 if ok else 0)
             if ok:
-                _configure_labels(metrics, store)
-                metrics.policy_reload_timestamp.set(time.time())
+                loaded()
+            else:
+                metrics.policy_files_valid.set(0)
 
         store = PolicyStore(settings.policies_dir, on_reload=on_reload)
-        _configure_labels(metrics, store)
-        metrics.policy_files_valid.set(1)
-        metrics.policy_reload_timestamp.set(time.time())
+        loaded()
         judge = Judge(judge_scorer, metrics)
         session = build_session(
             settings.upstream_connect_timeout, settings.upstream_timeout, settings.upstream_max_connections
@@ -120,11 +124,6 @@ async def _publish_every(publisher: DriftPublisher, seconds: float, stop: asynci
             await asyncio.wait_for(stop.wait(), timeout=seconds)
         except TimeoutError:
             continue
-
-
-def _configure_labels(metrics: Metrics, store: PolicyStore) -> None:
-    current = store.current
-    metrics.configure(frozenset(current.tenants), frozenset(current.frames))
 
 
 def _register_error_handlers(app: FastAPI) -> None:

@@ -32,7 +32,7 @@ class StreamContext:
     started: float
     upstream_open_seconds: float
     outcome: str = "ok"
-    verdict: Verdict | None = field(default=None)
+    gate_verdict: Verdict | None = field(default=None)  # the sentence that made the enforce gate block
 
 
 async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[bytes]:
@@ -117,13 +117,12 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[b
 def _sentence_blocks(ctx: StreamContext, text: str) -> bool:
     verdict = ctx.judge.judge(ctx.tenant, [text])
     if verdict.must_block:
-        ctx.verdict = verdict
+        ctx.gate_verdict = verdict
     return verdict.must_block
 
 
 def _final_chunk(ctx: StreamContext, state: StreamState) -> bytes:
     verdict = ctx.judge.judge(ctx.tenant, state.choice_texts())
-    ctx.verdict = verdict
     _record(ctx, verdict)
     if verdict.failed:
         ctx.outcome = "classifier_error"
@@ -131,9 +130,9 @@ def _final_chunk(ctx: StreamContext, state: StreamState) -> bytes:
     else:
         ctx.outcome = "flagged" if verdict.must_block else "ok"
         action = "flagged" if verdict.must_block else "pass"
-    obj = guardrail_object(ctx.frame, ctx.tenant.mode, action, verdict, ctx.judge.scorer.version)
     if ctx.tenant.mode == "observe":
         return b""
+    obj = guardrail_object(ctx.frame, ctx.tenant.mode, action, verdict, ctx.judge.scorer.version)
     return encode_event(state.chunk([], guardrail=obj))
 
 
@@ -142,7 +141,7 @@ def _blocked_tail(ctx: StreamContext, state: StreamState) -> bytes:
     verdict = ctx.judge.judge(ctx.tenant, state.choice_texts())
     _record(ctx, verdict)
     ctx.outcome = "blocked"
-    gate_verdict = ctx.verdict or verdict
+    gate_verdict = ctx.gate_verdict or verdict
     stop = state.chunk(
         [
             {
