@@ -56,6 +56,18 @@ class _Evidence:
     def __init__(self, scorer: HybridScorer, features: Features) -> None:
         self.scorer = scorer
         self.features = features
+        self._by_sentence: np.ndarray | None = None
+
+    def by_sentence(self) -> np.ndarray:
+        """Each sentence's logits scored alone, shape [sentences, dimensions]; computed once, on first use."""
+        if self._by_sentence is None:
+            features, projected = self.features, self.scorer.projected
+            parsed = features.parsed
+            n = parsed.n_sentences
+            logits = projected.sentence_logits(features.ids, features.piece_sentences(), features.events, n)
+            logits += projected.sentence_bag(parsed.words, parsed.sentence, n)
+            self._by_sentence = logits
+        return self._by_sentence
 
     def collect(self, dims: list[str]) -> dict[str, list[Span]]:
         return {d: self.spans(d) for d in dims}
@@ -78,10 +90,7 @@ class _Evidence:
         if not spans and parsed.n_sentences == 1:
             spans = [parsed.sentences[0]]
         elif not spans and parsed.n_sentences:
-            projected, n = self.scorer.projected, parsed.n_sentences
-            by_sentence = projected.sentence_logits(features.ids, features.piece_sentences(), features.events, n)
-            by_sentence += projected.sentence_bag(parsed.words, parsed.sentence, n)
-            spans = [parsed.sentences[int(np.argmax(by_sentence[:, DIMENSIONS.index(dim)]))]]
+            spans = [parsed.sentences[int(np.argmax(self.by_sentence()[:, DIMENSIONS.index(dim)]))]]
         return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
 
 
