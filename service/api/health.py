@@ -7,7 +7,7 @@ import hmac
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.api.deps import ServicesDep
+from service.api.deps import services
 from service.errors import ServiceUnavailable, Unauthorized
 from service.metrics import exposition
 
@@ -20,7 +20,8 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(svc: ServicesDep) -> dict[str, str]:
+async def readyz(request: Request) -> dict[str, str]:
+    svc = services(request)
     if svc.draining:
         raise ServiceUnavailable("Shutting down.")
     if not await svc.upstream.healthy():
@@ -29,7 +30,8 @@ async def readyz(svc: ServicesDep) -> dict[str, str]:
 
 
 @router.get("/metrics")
-async def metrics(request: Request, svc: ServicesDep) -> Response:
+async def metrics(request: Request) -> Response:
+    svc = services(request)
     token = svc.settings.metrics_token
     if token:
         presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from service.api.deps import ServicesDep, TenantDep
+from service.api.deps import current_tenant, services
 
 router = APIRouter()
 
 
 @router.get("/v1/models")
-async def list_models(svc: ServicesDep, tenant: TenantDep) -> dict[str, Any]:
+async def list_models(request: Request) -> dict[str, Any]:
+    svc = services(request)
+    tenant = current_tenant(request, svc)
     listing = await svc.upstream.models()
     raw = listing.get("data")
     data: list[Any] = raw if isinstance(raw, list) else []

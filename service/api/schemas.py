@@ -61,6 +61,15 @@ CHAT_BODY = _json_body(
         },
     }
 )
+CHAT_BODY["parameters"] = [
+    {
+        "name": "x-cultural-frame",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "A frame id from the tenant's allowed_frames (wins over the body's cultural_frame).",
+    }
+]
 
 SCORE_BODY = _json_body(
     {

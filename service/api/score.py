@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from service.api.deps import BodyDep, ServicesDep, TenantDep
+from service.api.deps import current_tenant, json_body, services
 from service.api.schemas import SCORE_BODY
 from service.errors import InvalidRequest, ServiceUnavailable
 
@@ -16,8 +16,11 @@ MAX_ITEMS = 64
 
 
 @router.post("/v1/score", openapi_extra=SCORE_BODY)
-async def score(svc: ServicesDep, tenant: TenantDep, body: BodyDep) -> dict[str, Any]:
+async def score(request: Request) -> dict[str, Any]:
     """Body: ``{"text": "..."}`` or ``{"input": ["...", ...]}``; answers one result per text."""
+    svc = services(request)
+    tenant = current_tenant(request, svc)
+    body = await json_body(request, svc)
     texts = _texts(body)
     results = []
     for text in texts:
