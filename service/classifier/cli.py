@@ -1,4 +1,4 @@
-"""`guardrail score` and `guardrail classifier train|eval`, registered on the main parser by `register`."""
+"""`guardrail score` and `guardrail classifier train|eval|agreement`, registered on the main parser by `register`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from service.classifier.text import MAX_CHARS
 from service.classifier.types import DIMENSIONS
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
+SECOND_ANNOTATOR = Path(__file__).parent / "data" / "agreement" / "second_annotator.jsonl"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,6 +40,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     evaluate.add_argument("--split", choices=("all", "train", "dev"), default="all", help="only this split's ids")
     evaluate.add_argument("--weights", metavar="DIR", help="folder with embedding.npz and model.npz")
     evaluate.set_defaults(func=_eval)
+    agreement = actions.add_parser(
+        "agreement", help="how a second annotator's labels agree with the corpus (P/R/F1 and Cohen's kappa)"
+    )
+    agreement.add_argument(
+        "second", nargs="?", type=Path, default=SECOND_ANNOTATOR, help="JSONL of {id, labels} (default: %(default)s)"
+    )
+    agreement.add_argument(
+        "--corpus", nargs="+", type=Path, metavar="FILE.jsonl", help="labelled files to compare with (default: the corpus)"
+    )
+    agreement.set_defaults(func=_agreement)
 
 
 def _thresholds(pairs: list[str]) -> dict[str, float]:
@@ -170,6 +181,28 @@ def _train(args: argparse.Namespace) -> int:
         kwargs["out_dir"].mkdir(parents=True, exist_ok=True)
     dev = train(**kwargs)
     print(table(dev, "dev split (never used for fitting or thresholds)"))
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from service.classifier.corpus import load_corpus
+    from service.classifier.evaluate import count, kappa, table
+
+    try:
+        corpus = {e.id: e.labels for e in load_corpus(args.corpus)}
+        rows = [json.loads(line) for line in args.second.read_text(encoding="utf-8").splitlines() if line.strip()]
+        second = {str(r["id"]): {d: int(r["labels"][d]) for d in DIMENSIONS} for r in rows}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"guardrail classifier agreement: {exc}", file=sys.stderr)
+        return 2
+    ids = sorted(i for i in second if i in corpus)
+    if not ids:
+        print("guardrail classifier agreement: no id in common with the corpus", file=sys.stderr)
+        return 2
+    truth, other = [corpus[i] for i in ids], [second[i] for i in ids]
+    flags = [{d: bool(v) for d, v in o.items()} for o in other]
+    print(table(count(truth, flags), f"{len(ids)} answers: second annotator against the corpus labels"))
+    print("Cohen's kappa: " + ", ".join(f"{d} {kappa(truth, other, d):.3f}" for d in DIMENSIONS))
     return 0
 
 

@@ -54,6 +54,17 @@ def evaluate(scorer: Scorer, examples: Sequence[Example]) -> dict[str, Counts]:
     return count([e.labels for e in examples], predicted)
 
 
+def kappa(truth: Sequence[Mapping[str, int]], other: Sequence[Mapping[str, int]], dim: str) -> float:
+    """Cohen's kappa of two annotators on one dimension (1.0 when both are constant and equal)."""
+    n = len(truth)
+    a = [bool(t[dim]) for t in truth]
+    b = [bool(o[dim]) for o in other]
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
 def table(counts: Mapping[str, Counts], title: str = "") -> str:
     lines = [title] if title else []
     lines.append(f"{'dimension':<16} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}")

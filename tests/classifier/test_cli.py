@@ -105,3 +105,28 @@ def test_eval_rejects_unlabelled_file(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_text('{"id": "x", "text": "no labels"}\n', encoding="utf-8")
     assert run(["classifier", "eval", str(path)]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_agreement_scores_a_second_annotator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    second = tmp_path / "second.jsonl"
+    labels = [dict.fromkeys(DIMENSIONS, 0) | {"care": 1}, dict.fromkeys(DIMENSIONS, 0)]
+    corpus.write_text(
+        "".join(json.dumps({"id": f"t-{i}", "text": "x", "labels": lab}) + "\n" for i, lab in enumerate(labels)),
+        encoding="utf-8",
+    )
+    disagree = dict.fromkeys(DIMENSIONS, 0) | {"care": 1}
+    second.write_text(
+        json.dumps({"id": "t-0", "labels": labels[0]}) + "\n" + json.dumps({"id": "t-1", "labels": disagree}) + "\n",
+        encoding="utf-8",
+    )
+    assert run(["classifier", "agreement", str(second), "--corpus", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    care = next(line for line in out.splitlines() if line.startswith("care "))
+    assert care.split()[1:4] == ["0.500", "1.000", "0.667"]
+    assert "2 answers" in out and "care 0.000" in out
+
+
+def test_agreement_reports_an_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["classifier", "agreement", str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl" in capsys.readouterr().err
