@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -103,7 +104,10 @@ def create_app(
             if drift_collector is not None:
                 metrics_registry.unregister(drift_collector)
 
-    app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan)
+    # FastAPI's own OpenTelemetry hooks would look up the global providers on every request; this service's
+    # telemetry is its Prometheus metrics.
+    no_telemetry: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
     app.include_router(chat.router)
     app.include_router(models.router)
     app.include_router(score.router)

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "second", nargs="?", type=Path, default=SECOND_ANNOTATOR, help="JSONL of {id, labels} (default: %(default)s)"
     )
     agreement.add_argument(
-        "--corpus", nargs="+", type=Path, metavar="FILE.jsonl", help="labelled files to compare with (default: the corpus)"
+        "--corpus", nargs="+", type=Path, metavar="FILE.jsonl", help="labelled files to compare (default: the corpus)"
     )
     agreement.set_defaults(func=_agreement)
 
