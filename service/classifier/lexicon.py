@@ -157,12 +157,13 @@ class Lexicon:
         context = _Context(parsed)
         hits: list[Hit] = []
         add = hits.append
+        plain = context.plain
         for i in [k for k, e in enumerate(entries) if e[1] or e[2]]:
             entry = entries[i]
             groups, longer = entry.groups, entry.longer
             si = sentence[i]
             for group in groups:
-                if group in _CONTEXT_FREE:
+                if plain or group in _CONTEXT_FREE:
                     add(Hit(group, i, i, si, False, False))
                 else:
                     add(context.hit(group, i, i, si))
@@ -178,7 +179,7 @@ class Lexicon:
             while nxt:
                 for node in nxt:
                     for group in node.groups:
-                        add(context.hit(group, i, j, si))
+                        add(Hit(group, i, j, si, False, False) if plain else context.hit(group, i, j, si))
                 frontier = [node for node in nxt if node.children]
                 j += 1
                 if not frontier or j >= n or sentence[j] != si:
@@ -196,7 +197,7 @@ class Lexicon:
 class _Context:
     """Where negators and distancing words sit in one parsed text, found once and shared by all hits."""
 
-    __slots__ = ("parsed", "negators", "distancers")
+    __slots__ = ("parsed", "negators", "distancers", "plain")
 
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
@@ -207,6 +208,8 @@ class _Context:
             self.negators = [k for k, w in enumerate(words) if w in _NEGATION_STARTS and _negates(words, k)]
         if not cues.DISTANCERS.isdisjoint(words):
             self.distancers = [k for k, w in enumerate(words) if w in cues.DISTANCERS]
+        self.plain = not (self.negators or self.distancers or True in parsed.quoted)
+        """No negator, distancing word or quote anywhere: every hit is plain, no need to look."""
 
     def hit(self, group: str, first: int, last: int, sentence: int) -> Hit:
         if group in _CONTEXT_FREE:

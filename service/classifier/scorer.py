@@ -81,16 +81,15 @@ class _Evidence:
             if dim in VALUES and hits:
                 attributing = {h.sentence for h in features.hits if h.group == "attribution" and not h.negated}
                 hits = [h for h in hits if h.sentence in attributing] or hits
-            offsets = parsed.spans()
-            spans = _merge([(offsets[h.first][0], offsets[h.last][1]) for h in hits])
+            spans = _merge([(parsed.span(h.first)[0], parsed.span(h.last)[1]) for h in hits])
         elif dim == "local_grounding":
             counts = Counter(s for s, c in features.events if c in LOCAL_COLUMNS)
             if counts:
-                spans = [parsed.sentences[counts.most_common(1)[0][0]]]
+                spans = [parsed.sentence_span(counts.most_common(1)[0][0])]
         if not spans and parsed.n_sentences == 1:
-            spans = [parsed.sentences[0]]
+            spans = [parsed.sentence_span(0)]
         elif not spans and parsed.n_sentences:
-            spans = [parsed.sentences[int(np.argmax(self.by_sentence()[:, DIMENSIONS.index(dim)]))]]
+            spans = [parsed.sentence_span(int(np.argmax(self.by_sentence()[:, DIMENSIONS.index(dim)])))]
         return [Span(s, e, parsed.text[s:e]) for s, e in spans[:_MAX_SPANS]]
 
 

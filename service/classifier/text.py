@@ -23,7 +23,7 @@ _BREAK_CHARS = frozenset(".!?;:,()[]—–")
 @dataclass(slots=True)
 class Parsed:
     """Word tokens as parallel lists (lower-cased text, sentence, clause, inside quotes) and, per sentence, its
-    first and last token. Character spans of tokens and sentences are computed on first use."""
+    first and last token. Character spans are found on demand, and only as far into the text as asked."""
 
     text: str
     words: list[str]
@@ -32,49 +32,47 @@ class Parsed:
     quoted: list[bool]
     sentence_tokens: list[tuple[int, int]]
     raw: list[str]
-    _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
-    _sentences: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _spans: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+    def span(self, k: int) -> tuple[int, int]:
+        """Character span of token k. Tokens are found in order, each after the previous one: only white space
+        and punctuation that no token starts with lie between two tokens, so the first match is the token."""
+        spans = self._spans
+        if k >= len(spans):
+            pos = spans[-1][1] if spans else 0
+            find, raw, add = self.text.find, self.raw, spans.append
+            for word in raw[len(spans) : k + 1]:
+                start = find(word, pos)
+                pos = start + len(word)
+                add((start, pos))
+        return spans[k]
 
     def spans(self) -> list[tuple[int, int]]:
-        if self._spans is None:
-            self._spans = _token_spans(self.text, self.raw)
+        if self.raw:
+            self.span(len(self.raw) - 1)
         return self._spans
 
     @property
     def n_sentences(self) -> int:
         return len(self.sentence_tokens)
 
+    def sentence_span(self, i: int) -> tuple[int, int]:
+        """Character span of sentence i, from its first word to its closing punctuation."""
+        first, last = self.sentence_tokens[i]
+        end = self.span(last)[1]
+        text = self.text
+        limit = min(len(text), end + 3)
+        while end < limit and text[end] in _CLOSERS:
+            end += 1
+        return self._spans[first][0], end
+
     @property
     def sentences(self) -> list[tuple[int, int]]:
-        """Character span of each sentence, from its first word to its closing punctuation."""
-        if self._sentences is None:
-            spans, text = self.spans(), self.text
-            out: list[tuple[int, int]] = []
-            for first, last in self.sentence_tokens:
-                end = spans[last][1]
-                limit = min(len(text), end + 3)
-                while end < limit and text[end] in _CLOSERS:
-                    end += 1
-                out.append((spans[first][0], end))
-            self._sentences = out
-        return self._sentences
+        return [self.sentence_span(i) for i in range(self.n_sentences)]
 
 
 def cap(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS]
-
-
-def _token_spans(text: str, raw: list[str]) -> list[tuple[int, int]]:
-    """Find each token after the previous one: only white space and punctuation that no token starts with lie
-    between two tokens, so the first match is the token itself."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    find = text.find
-    for word in raw:
-        start = find(word, pos)
-        pos = start + len(word)
-        spans.append((start, pos))
-    return spans
 
 
 class _Builder:
