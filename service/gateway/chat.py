@@ -14,7 +14,7 @@ from service.gateway.framing import inject, reinforced
 from service.gateway.request import check_chat_body
 from service.gateway.streaming import StreamContext, relay
 from service.gateway.upstream import Upstream
-from service.gateway.verdict import Judge, Verdict, flags_header, guardrail_object
+from service.gateway.verdict import Judge, Verdict, flags_header, guardrail_object, outcome
 from service.metrics import Metrics
 from service.tenancy.models import Frame, Policies, Tenant
 
@@ -96,7 +96,7 @@ class ChatGateway:
             answer = await self.upstream.chat(body)
             upstream_seconds += time.perf_counter() - t0
             verdict = self.judge.judge(tenant, _choice_texts(answer))
-            action = _action(verdict)
+            action = verdict.action
             if tenant.mode == "enforce" and verdict.must_block and not verdict.failed:
                 self._record(tenant, frame, verdict)  # the model's first answer counts for drift too
                 retry = {**body, "messages": inject(original, reinforced(frame.instruction), tenant.injection)}
@@ -114,7 +114,7 @@ class ChatGateway:
         finally:
             self.metrics.upstream.labels(self.metrics.label(tenant.id, frame.id)[0]).observe(upstream_seconds)
         self._record(tenant, frame, verdict)
-        self.metrics.count_request(tenant.id, frame.id, _outcome(action))
+        self.metrics.count_request(tenant.id, frame.id, outcome(action))
         if tenant.mode != "observe":
             answer["guardrail"] = guardrail_object(frame.id, tenant.mode, action, verdict, self.judge.scorer.version)
             headers["x-guardrail-flags"] = flags_header(verdict)
@@ -156,18 +156,8 @@ def _replace_content(answer: dict[str, Any], message: str) -> None:
             choice["finish_reason"] = "content_filter"
 
 
-def _action(verdict: Verdict) -> str:
-    if verdict.failed:
-        return "classifier_error"
-    return "flagged" if verdict.must_block else "pass"
-
-
 def _failure_outcome(exc: Exception) -> str:
     """A 4xx from the upstream is the request's fault (bad max_tokens, unknown model), not an upstream failure."""
     if isinstance(exc, UpstreamStatus) and exc.status < 500:
         return "client_error"
     return "upstream_error"
-
-
-def _outcome(action: str) -> str:
-    return {"pass": "ok"}.get(action, action)

@@ -16,7 +16,7 @@ from service.errors import UpstreamError, UpstreamTimeout, error_body
 from service.gateway.holdback import SentenceGate
 from service.gateway.sse import DONE, EventSplitter, StreamState, encode_event, event_data
 from service.gateway.upstream import UpstreamStream
-from service.gateway.verdict import Judge, Verdict, guardrail_object
+from service.gateway.verdict import Judge, Verdict, guardrail_object, outcome
 from service.metrics import Metrics
 from service.tenancy.models import Tenant
 
@@ -124,12 +124,10 @@ def _sentence_blocks(ctx: StreamContext, text: str) -> bool:
 def _final_chunk(ctx: StreamContext, state: StreamState) -> bytes:
     verdict = ctx.judge.judge(ctx.tenant, state.choice_texts())
     _record(ctx, verdict)
-    if verdict.failed:
-        ctx.outcome = "classifier_error"
-        action = "blocked" if verdict.must_block else "classifier_error"
-    else:
-        ctx.outcome = "flagged" if verdict.must_block else "ok"
-        action = "flagged" if verdict.must_block else "pass"
+    # Every word has already gone out, so a failure under on_classifier_error: closed cannot be "blocked" here
+    # (enforce mode's sentence gate blocks before the text leaves; annotate mode only labels).
+    action = verdict.action
+    ctx.outcome = outcome(action)
     if ctx.tenant.mode == "observe":
         return b""
     obj = guardrail_object(ctx.frame, ctx.tenant.mode, action, verdict, ctx.judge.scorer.version)

@@ -27,6 +27,19 @@ class Verdict:
         """A dimension the tenant acts on is flagged (in annotate mode this only marks the answer)."""
         return bool(self.blocking)
 
+    @property
+    def action(self) -> str:
+        """The action for an answer the client gets unchanged: the gateway says "blocked" or "regenerated"
+        itself, and only when it did replace the text."""
+        if self.failed:
+            return "classifier_error"
+        return "flagged" if self.must_block else "pass"
+
+
+def outcome(action: str) -> str:
+    """The `outcome` label of guardrail_requests_total for a verdict's action."""
+    return "ok" if action == "pass" else action
+
 
 class Judge:
     """Scores text with the shared scorer under a tenant's thresholds, timing and counting each call."""

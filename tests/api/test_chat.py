@@ -363,6 +363,24 @@ async def test_classifier_failure_follows_the_tenant_policy(
         assert body["choices"][0]["finish_reason"] == "content_filter"
 
 
+@pytest.mark.parametrize("policy", ["open", "closed"])
+async def test_a_streamed_answer_that_fails_scoring_is_never_called_blocked(
+    client: httpx.AsyncClient, standin: Any, scorer: CueScorer, policy: str, policies_dir: Any, registry: Any
+) -> None:
+    # annotate mode has no sentence gate: every word is out before the verdict, whatever the policy says
+    path = policies_dir / "tenants" / "acme-news.yaml"
+    path.write_text(path.read_text() + f"on_classifier_error: {policy}\n")
+    assert client._transport.app.state.services.policies.reload()  # type: ignore[attr-defined]
+    scorer.fail = True
+    r = await client.post("/v1/chat/completions", json=chat(stream=True), headers=ACME)
+    payloads = sse_payloads(r.text)
+    text = "".join(p["choices"][0]["delta"].get("content") or "" for p in payloads[:-1] if p["choices"])
+    assert text.startswith("The photo shows") and payloads[-1] == "[DONE]"
+    assert payloads[-2]["guardrail"]["action"] == "classifier_error"
+    labels = {"tenant": "acme-news", "frame": "neutral-global", "outcome": "classifier_error"}
+    assert registry.get_sample_value("guardrail_requests_total", labels) == 1.0
+
+
 async def test_tenants_never_see_each_others_labels_or_frames(
     client: httpx.AsyncClient, standin: Any, registry: Any
 ) -> None:
