@@ -10,11 +10,11 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -113,7 +113,7 @@ def create_app(
 
     # FastAPI's own OpenTelemetry hooks would look up the global providers on every request; this service's
     # telemetry is its Prometheus metrics.
-    no_telemetry: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False}
+    no_telemetry: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
     app.include_router(chat.router)
     app.include_router(models.router)
