@@ -28,6 +28,7 @@ import httptools
 import orjson
 import uvloop
 
+from service.standin import wire
 from service.standin.vllm import model_entry
 
 ANSWER = (
@@ -64,76 +65,30 @@ class Templates:
     def __init__(self, model: str, created: int) -> None:
         self.created = created
         self.date = formatdate(created, usegmt=True).encode()
-        head = {"id": ID_PLACEHOLDER.decode(), "object": "chat.completion.chunk", "created": created, "model": model}
+        self.model = model
+        placeholder = ID_PLACEHOLDER.decode()
 
         def event(obj: dict[str, Any]) -> bytes:
             data = b"data: " + _compact(obj) + b"\n\n"
             return b"%x\r\n%s\r\n" % (len(data), data)
 
-        role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}
-        events = [event({**head, "choices": [role], "prompt_token_ids": None, "prompt_text": None})]
-        for piece in pieces(ANSWER, CHUNKS):
-            choice = {
-                "index": 0,
-                "delta": {"content": piece},
-                "logprobs": None,
-                "finish_reason": None,
-                "token_ids": None,
-            }
-            events.append(event({**head, "choices": [choice]}))
-        finish = {
-            "index": 0,
-            "delta": {"content": ""},
-            "logprobs": None,
-            "finish_reason": "stop",
-            "stop_reason": None,
-            "token_ids": None,
-        }
-        events.append(event({**head, "choices": [finish]}))
+        events = [
+            event(
+                wire.chunk(placeholder, created, model, [wire.role_choice()], prompt_token_ids=None, prompt_text=None)
+            )
+        ]
+        events += [
+            event(wire.chunk(placeholder, created, model, [wire.content_choice(p)])) for p in pieces(ANSWER, CHUNKS)
+        ]
+        events.append(event(wire.chunk(placeholder, created, model, [wire.finish_choice()])))
         self.stream_events = events
-        self.stream_usage_head = {**head, "choices": []}
+        self.stream_usage_head = wire.chunk(placeholder, created, model, [])
         done = b"data: [DONE]\n\n"
         self.stream_done = b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done)
         self.stream_headers = (
             b"HTTP/1.1 200 OK\r\ndate: " + self.date + b"\r\nserver: uvicorn\r\n"
             b"content-type: text/event-stream; charset=utf-8\r\nvary: Origin\r\ntransfer-encoding: chunked\r\n\r\n"
         )
-        message = {
-            "role": "assistant",
-            "content": ANSWER,
-            "refusal": None,
-            "annotations": None,
-            "audio": None,
-            "function_call": None,
-            "reasoning": None,
-        }
-        self.completion = {
-            "id": ID_PLACEHOLDER.decode(),
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": message,
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                    "stop_reason": None,
-                    "token_ids": None,
-                    "routed_experts": None,
-                }
-            ],
-            "service_tier": None,
-            "system_fingerprint": FINGERPRINT,
-        }
-        self.completion_tail = {
-            "prompt_logprobs": None,
-            "prompt_token_ids": None,
-            "prompt_text": None,
-            "kv_transfer_params": None,
-            "ec_transfer_params": None,
-            "metrics": None,
-        }
 
     def json_response(self, obj: Any, status: bytes = b"200 OK") -> bytes:
         body = obj if isinstance(obj, bytes) else _compact(obj)
@@ -147,10 +102,10 @@ class Templates:
             "prompt_tokens": prompt_tokens,
             "total_tokens": prompt_tokens + COMPLETION_TOKENS,
             "completion_tokens": COMPLETION_TOKENS,
-            "prompt_tokens_details": None,
-            "completion_tokens_details": None,
         }
-        return self.json_response({**self.completion, "usage": usage, **self.completion_tail})
+        return self.json_response(
+            wire.completion(ID_PLACEHOLDER.decode(), self.created, self.model, ANSWER, 1, FINGERPRINT, usage)
+        )
 
     def usage_event(self, prompt_tokens: int) -> bytes:
         usage = {

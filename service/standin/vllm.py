@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from service.standin import wire
+
 DEFAULT_ANSWER = (
     "The photo shows a family gathered around a low table for a festival meal. The dishes are arranged with "
     "care, and the elders are seated first, which suggests the occasion honours the family's older generation. "
@@ -154,45 +156,7 @@ async def _chat(request: Request) -> Response:
             chunks = _recorded(chunks, request.app.state.sent, completion_id)
         return StreamingResponse(chunks, media_type="text/event-stream; charset=utf-8")
     n = body.get("n") or 1
-    message = {
-        "role": "assistant",
-        "content": text,
-        "refusal": None,
-        "annotations": None,
-        "audio": None,
-        "function_call": None,
-        "reasoning": None,
-    }
-    choices = [
-        {
-            "index": i,
-            "message": message,
-            "logprobs": None,
-            "finish_reason": "stop",
-            "stop_reason": None,
-            "token_ids": None,
-            "routed_experts": None,
-        }
-        for i in range(n)
-    ]
-    return _json(
-        {
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": choices,
-            "service_tier": None,
-            "system_fingerprint": fingerprint,
-            "usage": {**usage, "prompt_tokens_details": None, "completion_tokens_details": None},
-            "prompt_logprobs": None,
-            "prompt_token_ids": None,
-            "prompt_text": None,
-            "kv_transfer_params": None,
-            "ec_transfer_params": None,
-            "metrics": None,
-        }
-    )
+    return _json(wire.completion(completion_id, created, model, text, n, fingerprint, usage))
 
 
 async def _stream(
@@ -206,23 +170,11 @@ async def _stream(
     usage: dict[str, Any],
 ) -> AsyncIterator[bytes]:
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> bytes:
-        obj = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": choices,
-            **extra,
-        }
-        return b"data: " + orjson.dumps(obj) + b"\n\n"
+        return b"data: " + orjson.dumps(wire.chunk(completion_id, created, model, choices, **extra)) + b"\n\n"
 
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     try:
-        yield chunk(
-            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}],
-            prompt_token_ids=None,
-            prompt_text=None,
-        )
+        yield chunk([wire.role_choice()], prompt_token_ids=None, prompt_text=None)
         pieces = [text[i : i + script.chunk_chars] for i in range(0, len(text), script.chunk_chars)]
         for n, piece in enumerate(pieces):
             if script.stream_error_after is not None and n == script.stream_error_after:
@@ -248,21 +200,8 @@ async def _stream(
                 await asyncio.sleep(script.hang_seconds)
             if script.chunk_delay:
                 await asyncio.sleep(script.chunk_delay)
-            yield chunk(
-                [{"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None, "token_ids": None}]
-            )
-        yield chunk(
-            [
-                {
-                    "index": 0,
-                    "delta": {"content": ""},
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                    "stop_reason": None,
-                    "token_ids": None,
-                }
-            ]
-        )
+            yield chunk([wire.content_choice(piece)])
+        yield chunk([wire.finish_choice()])
         if include_usage:
             yield chunk([], usage=usage, system_fingerprint=request.app.state.fingerprint)
         yield b"data: [DONE]\n\n"
