@@ -1,4 +1,8 @@
-"""Real vLLM servers (CPU build) for the integration suite: one at a time, started by scripts/vllm/serve.sh."""
+"""Real vLLM servers (CPU build) for the integration suite: one at a time, started by scripts/vllm/serve.sh.
+
+Each test module names its model with `VLLM_KIND` (a kind serve.sh knows: "smollm2", "tiny-vlm"); the
+module-scoped `vllm` fixture starts that server and `guardrail` puts the app in front of it.
+"""
 
 from __future__ import annotations
 
@@ -85,5 +89,10 @@ def guardrail_for(upstream: str, tmp: Path) -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture(scope="module")
-def vllm_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("vllm-logs")
+def vllm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VllmServer]:
+    yield from start_vllm(request.module.VLLM_KIND, tmp_path_factory.mktemp("vllm-logs"))
+
+
+@pytest.fixture(scope="module")
+def guardrail(vllm: VllmServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackServer]:
+    yield from guardrail_for(vllm.url, tmp_path_factory.mktemp("guardrail"))

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
-from tests.integration.conftest import VllmServer, guardrail_for, start_vllm
+from tests.integration.conftest import VllmServer
 from tests.support import ACME_KEY, LoopbackServer
 
 pytestmark = pytest.mark.vllm
+VLLM_KIND = "smollm2"
 MODEL = "smollm2-135m-instruct"
-
-
-@pytest.fixture(scope="module")
-def vllm(vllm_logs: Path) -> Iterator[VllmServer]:
-    yield from start_vllm("smollm2", vllm_logs)
-
-
-@pytest.fixture(scope="module")
-def guardrail(vllm: VllmServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackServer]:
-    yield from guardrail_for(vllm.url, tmp_path_factory.mktemp("guardrail"))
 
 
 @pytest.fixture

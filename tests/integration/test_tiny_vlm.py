@@ -5,16 +5,15 @@ from __future__ import annotations
 import base64
 import time
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.conftest import VllmServer, guardrail_for, start_vllm
+from tests.integration.conftest import VllmServer
 from tests.support import ACME_KEY, LoopbackServer
 
 pytestmark = pytest.mark.vllm
+VLLM_KIND = "tiny-vlm"
 AUTH = {"authorization": f"Bearer {ACME_KEY}"}
 
 
@@ -29,16 +28,6 @@ def png_data_url() -> str:
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-@pytest.fixture(scope="module")
-def vllm(vllm_logs: Path) -> Iterator[VllmServer]:
-    yield from start_vllm("tiny-vlm", vllm_logs)
-
-
-@pytest.fixture(scope="module")
-def guardrail(vllm: VllmServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackServer]:
-    yield from guardrail_for(vllm.url, tmp_path_factory.mktemp("guardrail"))
 
 
 def test_image_parts_reach_vllms_multimodal_preprocessing(guardrail: LoopbackServer) -> None:
