@@ -3,16 +3,20 @@
     {state_dir}/baselines/{tenant}.json    takes precedence, never written by the service
     {state_dir}/references/{tenant}.json   learned from the first answers, written atomically
 
-A file that cannot be read or parsed is logged and ignored: the service starts fresh rather than crash.
+A file that cannot be read or parsed is logged and ignored: the service starts fresh rather than crash. Workers of
+one replica share the directory; `locked` serialises their read-merge-write of learned references.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from service.drift.reference import BASELINE, LEARNED, ReferenceSet
@@ -67,6 +71,18 @@ class ReferenceStore:
     def load_all(self, kind: str) -> dict[str, ReferenceSet]:
         found = {t: self.load(kind, t) for t in self.tenants(kind)}
         return {t: s for t, s in found.items() if s is not None}
+
+    @contextmanager
+    def locked(self, kind: str) -> Iterator[None]:
+        """Exclusive across every process using this state directory (the workers of one replica)."""
+        folder = self.state_dir / _DIRS[kind]
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def save(self, kind: str, tenant: str, references: ReferenceSet) -> None:
         """Write atomically: a temporary file in the same folder, fsync, then rename over the old one."""

@@ -154,7 +154,7 @@ class DriftTracker:
                     self._learned.setdefault(tenant, {}).setdefault(frame, {})[series.dimension] = reference
                     completed = True
         if completed:
-            self._persist(tenant)
+            self._share(tenant)
 
     def reset(self, tenant: str, frame: str | None = None) -> None:
         """Forget the tenant's learned references (all frames, or one) so they are learned anew."""
@@ -214,6 +214,38 @@ class DriftTracker:
         base = baseline.frames.get(frame, {}) if baseline else {}
         learned = self._learned.get(tenant, {}).get(frame, {})
         return [_Series(dim, self.window, base.get(dim) or learned.get(dim), self.detector) for dim in self.dimensions]
+
+    def _share(self, tenant: str) -> None:
+        """Persist newly learned references, the first writer winning: under a lock held across processes, any
+        series already in the tenant's file takes that reference instead of its own, so the workers of one
+        replica (`--workers N`) all measure drift against the same reference, and keep it after a restart."""
+        if not safe_id(tenant):
+            log.warning("drift: tenant id %r cannot name a file; its reference is kept in memory only", tenant)
+            return
+        with self._write_lock:
+            try:
+                with self.store.locked(LEARNED):
+                    on_disk = self.store.load(LEARNED, tenant)
+                    with self._lock:
+                        learned = self._learned.setdefault(tenant, {})
+                        if on_disk is not None and on_disk.bins == self.bins:
+                            for frame, dims in on_disk.frames.items():
+                                for dimension, reference in dims.items():
+                                    learned.setdefault(frame, {})[dimension] = reference
+                                    self._take(tenant, frame, dimension, reference)
+                        frames = {f: dict(dims) for f, dims in learned.items() if dims}
+                    self.store.save(LEARNED, tenant, ReferenceSet(self.bins, frames))
+            except OSError as exc:
+                log.error("drift: cannot persist the reference of tenant %r (%s)", tenant, exc)
+
+    def _take(self, tenant: str, frame: str, dimension: str, reference: Reference) -> None:
+        """Use another worker's learned reference for a series that has none or its own learned one."""
+        for series in self._groups.get((tenant, frame), ()):
+            if series.dimension != dimension:
+                continue
+            current = series.reference
+            if current is None or (current.source == LEARNED and current != reference):
+                series.adopt(reference, self.detector)
 
     def _persist(self, tenant: str) -> None:
         if not safe_id(tenant):

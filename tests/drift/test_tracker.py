@@ -118,6 +118,24 @@ def test_restart_keeps_frames_not_seen_since(make_tracker: MakeTracker, state_di
     assert set(saved["frames"]) == {"f1", "f2"}
 
 
+def test_workers_sharing_a_state_dir_keep_the_first_learned_reference(make_tracker: MakeTracker, state_dir: Path,
+                                                                        rng: np.random.Generator) -> None:
+    # two workers of one replica, both started before either persisted anything
+    first, second = make_tracker(reference_size=100), make_tracker(reference_size=100)
+    path = state_dir / "references" / "acme.json"
+    feed(first, answers(rng, 100))
+    persisted = json.loads(path.read_text())["frames"]["f1"]["exoticizing"]
+    shifted = answers(rng, 300, shift={"exoticizing": 0.4})
+    feed(second, shifted[:100])  # completes its own reference on shifted answers...
+    assert json.loads(path.read_text())["frames"]["f1"]["exoticizing"] == persisted  # ...but the first one stays
+    feed(second, shifted[100:])
+    assert (status(second).drift or 0.0) > 0.1  # measured against the shared reference, the shift shows
+    alone = make_tracker(reference_size=100, state_dir=state_dir / "other")
+    feed(alone, shifted)
+    drift_alone = status(alone).drift
+    assert drift_alone is not None and drift_alone < 0.1  # against its own shifted reference it would not
+
+
 def write_baseline(state_dir: Path, tenant: str, frames: dict[str, object], bins: int = 10) -> None:
     folder = state_dir / "baselines"
     folder.mkdir(parents=True, exist_ok=True)
