@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,18 +43,22 @@ def start_guardrail(port: int, upstream_port: int, policies: Path, state: Path) 
     )
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], seconds: float = 60, name: str = "", detail: Callable[[], str] = str
+) -> None:
+    """Poll `url` until it answers 200; exit with `detail()` (a log tail, say) if `proc` dies or time runs out."""
+    what = name or f"the process for {url}"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the process for {url} exited")
+            raise SystemExit(f"{what} exited before it was ready\n{detail()}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise SystemExit(f"{url} not ready after {seconds:.0f} s")
+    raise SystemExit(f"{what} not ready at {url} after {seconds:.0f} s\n{detail()}")
 
 
 def stop(*procs: subprocess.Popen[bytes]) -> None:
