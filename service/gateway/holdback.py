@@ -1,4 +1,5 @@
-"""Sentence gate for enforce-mode streams: release text only after the sentence it completes was scored."""
+"""Sentence gate for streams that must not let unscored or blocked text out (enforce mode; annotate mode under
+on_classifier_error: closed): release text only after the sentence it completes was scored."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Relay an upstream SSE stream to the client event by event, then score the whole text and append verdict.
 
-Events go out as soon as they are complete (enforce mode holds back at most the current sentence). The text
+Events go out as soon as they are complete (enforce mode, and annotate mode under on_classifier_error: closed,
+hold back at most the current sentence until it is scored). The text
 is accumulated and scored once the upstream says ``[DONE]``; the last chunk before our own ``[DONE]`` has
 ``"choices": []`` and the `guardrail` object.
 """
@@ -39,8 +40,7 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[b
     """Yield the client's byte stream. Closing this generator closes the upstream stream (vLLM stops)."""
     state = StreamState()
     splitter = EventSplitter()
-    enforce = ctx.tenant.mode == "enforce"
-    gate = SentenceGate(lambda text: _sentence_blocks(ctx, text)) if enforce else None
+    gate = SentenceGate(lambda text: _sentence_blocks(ctx, text)) if _gated(ctx.tenant) else None
     done = False
     first_content_at: float | None = None
     upstream_waited = 0.0
@@ -114,18 +114,25 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[b
         _account(ctx, upstream_waited)
 
 
+def _gated(tenant: Tenant) -> bool:
+    """Text waits for its sentence's verdict in enforce mode, and in annotate mode under
+    on_classifier_error: closed, which must not let unscored text out (there only a failure blocks)."""
+    return tenant.mode == "enforce" or (tenant.mode == "annotate" and tenant.on_classifier_error == "closed")
+
+
 def _sentence_blocks(ctx: StreamContext, text: str) -> bool:
     verdict = ctx.judge.judge(ctx.tenant, [text])
-    if verdict.must_block:
+    blocks = verdict.must_block if ctx.tenant.mode == "enforce" else verdict.failed
+    if blocks:
         ctx.gate_verdict = verdict
-    return verdict.must_block
+    return blocks
 
 
 def _final_chunk(ctx: StreamContext, state: StreamState) -> bytes:
     verdict = ctx.judge.judge(ctx.tenant, state.choice_texts())
     _record(ctx, verdict)
-    # Every word has already gone out, so a failure under on_classifier_error: closed cannot be "blocked" here
-    # (enforce mode's sentence gate blocks before the text leaves; annotate mode only labels).
+    # Every word has already gone out, so nothing is "blocked" here: under on_classifier_error: closed the sentence
+    # gate stops a stream before unscored text leaves, and a failure only this last call sees is reported as such.
     action = verdict.action
     ctx.outcome = outcome(action)
     if ctx.tenant.mode == "observe":

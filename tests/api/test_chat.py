@@ -364,20 +364,26 @@ async def test_classifier_failure_follows_the_tenant_policy(
 
 
 @pytest.mark.parametrize("policy", ["open", "closed"])
-async def test_a_streamed_answer_that_fails_scoring_is_never_called_blocked(
+async def test_a_stream_that_fails_scoring_follows_the_tenant_policy(
     client: httpx.AsyncClient, standin: Any, scorer: CueScorer, policy: str, policies_dir: Any, registry: Any
 ) -> None:
-    # annotate mode has no sentence gate: every word is out before the verdict, whatever the policy says
+    # annotate mode: open lets the text through and says so; closed holds each sentence until it is scored,
+    # so a failing classifier stops the stream before any unscored text leaves
     path = policies_dir / "tenants" / "acme-news.yaml"
     path.write_text(path.read_text() + f"on_classifier_error: {policy}\n")
     assert client._transport.app.state.services.policies.reload()  # type: ignore[attr-defined]
     scorer.fail = True
     r = await client.post("/v1/chat/completions", json=chat(stream=True), headers=ACME)
     payloads = sse_payloads(r.text)
+    assert payloads[-1] == "[DONE]"
     text = "".join(p["choices"][0]["delta"].get("content") or "" for p in payloads[:-1] if p["choices"])
-    assert text.startswith("The photo shows") and payloads[-1] == "[DONE]"
-    assert payloads[-2]["guardrail"]["action"] == "classifier_error"
-    labels = {"tenant": "acme-news", "frame": "neutral-global", "outcome": "classifier_error"}
+    action = payloads[-2]["guardrail"]["action"]
+    if policy == "open":
+        assert text.startswith("The photo shows") and action == "classifier_error"
+    else:
+        assert "The photo shows" not in text and text.strip().startswith("This answer was withheld")
+        assert action == "blocked" and payloads[-3]["choices"][0]["finish_reason"] == "content_filter"
+    labels = {"tenant": "acme-news", "frame": "neutral-global", "outcome": action.replace("pass", "ok")}
     assert registry.get_sample_value("guardrail_requests_total", labels) == 1.0
 
 
