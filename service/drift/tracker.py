@@ -154,7 +154,7 @@ class DriftTracker:
                     self._learned.setdefault(tenant, {}).setdefault(frame, {})[series.dimension] = reference
                     completed = True
         if completed:
-            self._share(tenant)
+            self._persist(tenant, merge=True)
 
     def reset(self, tenant: str, frame: str | None = None) -> None:
         """Forget the tenant's learned references (all frames, or one) so they are learned anew."""
@@ -215,17 +215,20 @@ class DriftTracker:
         learned = self._learned.get(tenant, {}).get(frame, {})
         return [_Series(dim, self.window, base.get(dim) or learned.get(dim), self.detector) for dim in self.dimensions]
 
-    def _share(self, tenant: str) -> None:
-        """Persist newly learned references, the first writer winning: under a lock held across processes, any
-        series already in the tenant's file takes that reference instead of its own, so the workers of one
-        replica (`--workers N`) all measure drift against the same reference, and keep it after a restart."""
+    def _persist(self, tenant: str, merge: bool = False) -> None:
+        """Write the tenant's learned references under a lock held across processes (the workers of one replica).
+
+        With `merge` (a series just finished learning), the first writer wins: any series already in the file takes
+        that reference instead of its own, so every worker measures drift against the same reference and keeps it
+        after a restart. Without it (a reset), the file becomes exactly what this tracker holds.
+        """
         if not safe_id(tenant):
             log.warning("drift: tenant id %r cannot name a file; its reference is kept in memory only", tenant)
             return
         with self._write_lock:
             try:
                 with self.store.locked(LEARNED):
-                    on_disk = self.store.load(LEARNED, tenant)
+                    on_disk = self.store.load(LEARNED, tenant) if merge else None
                     with self._lock:
                         learned = self._learned.setdefault(tenant, {})
                         if on_disk is not None and on_disk.bins == self.bins:
@@ -234,7 +237,10 @@ class DriftTracker:
                                     learned.setdefault(frame, {})[dimension] = reference
                                     self._take(tenant, frame, dimension, reference)
                         frames = {f: dict(dims) for f, dims in learned.items() if dims}
-                    self.store.save(LEARNED, tenant, ReferenceSet(self.bins, frames))
+                    if frames:
+                        self.store.save(LEARNED, tenant, ReferenceSet(self.bins, frames))
+                    else:
+                        self.store.delete(LEARNED, tenant)
             except OSError as exc:
                 log.error("drift: cannot persist the reference of tenant %r (%s)", tenant, exc)
 
@@ -246,21 +252,6 @@ class DriftTracker:
             current = series.reference
             if current is None or (current.source == LEARNED and current != reference):
                 series.adopt(reference, self.detector)
-
-    def _persist(self, tenant: str) -> None:
-        if not safe_id(tenant):
-            log.warning("drift: tenant id %r cannot name a file; its reference is kept in memory only", tenant)
-            return
-        with self._write_lock:
-            with self._lock:
-                frames = {f: dict(dims) for f, dims in self._learned.get(tenant, {}).items() if dims}
-            try:
-                if frames:
-                    self.store.save(LEARNED, tenant, ReferenceSet(self.bins, frames))
-                else:
-                    self.store.delete(LEARNED, tenant)
-            except OSError as exc:
-                log.error("drift: cannot persist the reference of tenant %r (%s)", tenant, exc)
 
     def _load(self, kind: str) -> dict[str, ReferenceSet]:
         usable = {}
