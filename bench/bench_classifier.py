@@ -32,9 +32,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def answers(size: int, count: int) -> list[str]:
-    """`count` different texts of `size` characters, each made of consecutive corpus answers."""
-    texts = [e.text for e in load_corpus()]
+def answers(size: int, count: int, corpus: list[str] | None = None) -> list[str]:
+    """`count` different texts of `size` characters, each made of consecutive answers of `corpus` (by default
+    the labelled corpus the imported `service` package ships)."""
+    texts = corpus if corpus is not None else [e.text for e in load_corpus()]
     out: list[str] = []
     start = 0
     while len(out) < count:

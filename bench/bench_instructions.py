@@ -25,19 +25,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CHILD = """
 import glob, json, sys
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[2] + "/bench"]  # the target's service package, then the working tree's bench
+from bench_classifier import answers
 from service.classifier import load_scorer
 from service.classifier.text import parse
-files = sorted(glob.glob(sys.argv[2] + "/*.jsonl"))
-corpus = [json.loads(line)["text"] for f in files for line in open(f) if line.strip()]
-texts, start = [], 0
-while len(texts) < 200:  # as bench_classifier.answers: consecutive answers joined, cut at 1,000 characters
-    parts, k = [], start
-    while sum(len(p) + 1 for p in parts) < 1000:
-        parts.append(corpus[k % len(corpus)])
-        k += 1
-    texts.append(" ".join(parts)[:1000])
-    start += 7
+files = sorted(glob.glob(sys.argv[2] + "/service/classifier/data/corpus/*.jsonl"))
+texts = answers(1000, 200, [json.loads(line)["text"] for f in files for line in open(f) if line.strip()])
 scorer = load_scorer()
 calls, stage = int(sys.argv[3]), sys.argv[4]
 fn = {"score": scorer.score, "build": scorer.builder.build, "parse": parse, "json": json.dumps}[stage]
@@ -50,7 +43,7 @@ for i in range(calls):
 
 def instructions(root: Path, calls: int, stage: str) -> int:
     argv = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-    argv += [sys.executable, "-c", CHILD, str(root), str(REPO / "service/classifier/data/corpus"), str(calls), stage]
+    argv += [sys.executable, "-c", CHILD, str(root), str(REPO), str(calls), stage]
     env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
