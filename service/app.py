@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from service import __version__
 from service.api import chat, health, models, score
@@ -25,7 +27,7 @@ from service.classifier import load_scorer
 from service.classifier.types import Scorer
 from service.drift import DriftCollector, DriftTracker
 from service.drift.publisher import DriftPublisher
-from service.errors import GuardrailError, error_body
+from service.errors import GuardrailError, error_body, internal_error_body
 from service.gateway.chat import ChatGateway
 from service.gateway.upstream import Upstream, build_session
 from service.gateway.verdict import Judge
@@ -34,6 +36,23 @@ from service.settings import Settings
 from service.tenancy.store import PolicyStore
 
 log = logging.getLogger("guardrail")
+
+
+class GuardrailApp(FastAPI):
+    """FastAPI, except that chat completions are served before its middleware stack (`service/api/chat.py`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == chat.PATH:
+            await chat.serve(self.state.services, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        fresh = self.openapi_schema is None
+        schema = super().openapi()  # built once, then cached
+        if fresh:
+            schema["paths"] = {chat.PATH: chat.OPENAPI, **schema["paths"]}
+        return schema
 
 
 def create_app(
@@ -114,8 +133,7 @@ def create_app(
     # FastAPI's own OpenTelemetry hooks would look up the global providers on every request; this service's
     # telemetry is its Prometheus metrics.
     no_telemetry: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-    app = FastAPI(title="Cultural guardrail", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
-    app.include_router(chat.router)
+    app = GuardrailApp(title="Cultural guardrail", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
     app.include_router(models.router)
     app.include_router(score.router)
     app.include_router(health.router)
@@ -158,10 +176,7 @@ def _register_error_handlers(app: FastAPI) -> None:
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(
-            error_body("The guardrail hit an internal error; it has been logged.", "internal_error", None, None),
-            status_code=500,
-        )
+        return JSONResponse(internal_error_body(), status_code=500)
 
     app.add_exception_handler(GuardrailError, guardrail_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -92,5 +92,10 @@ def error_body(message: str, type_: str, param: str | None = None, code: str | i
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+def internal_error_body() -> dict[str, Any]:
+    """What a client sees for a bug: no detail (the log has it)."""
+    return error_body("The guardrail hit an internal error; it has been logged.", "internal_error", None, None)
+
+
 def error_bytes(err: GuardrailError) -> bytes:
     return orjson.dumps(err.body())

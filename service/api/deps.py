@@ -6,6 +6,7 @@ work itself, and the proxy's budget is under a millisecond.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +41,10 @@ def services(request: Request) -> Services:
     return svc
 
 
-def current_tenant(request: Request, svc: Services) -> Tenant:
+def current_tenant(headers: Mapping[str, str], svc: Services) -> Tenant:
     if svc.draining:
         raise ServiceUnavailable("This replica is shutting down; retry on another.", code="shutting_down")
-    header = request.headers.get("authorization", "")
+    header = headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
@@ -53,16 +54,17 @@ def current_tenant(request: Request, svc: Services) -> Tenant:
     return tenant
 
 
-async def json_body(request: Request, svc: Services) -> dict[str, Any]:
+async def json_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], svc: Services) -> dict[str, Any]:
+    """The body (read from `chunks`) as one JSON object, within the configured size limit."""
     limit = svc.settings.max_body_bytes
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than this service's limit of {limit} bytes.")
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"The request body is larger than this service's limit of {limit} bytes.")
-        chunks.append(chunk)
-    return parse_json_object(b"".join(chunks))
+        parts.append(chunk)
+    return parse_json_object(b"".join(parts))

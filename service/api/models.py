@@ -14,7 +14,7 @@ router = APIRouter()
 @router.get("/v1/models")
 async def list_models(request: Request) -> dict[str, Any]:
     svc = services(request)
-    tenant = current_tenant(request, svc)
+    tenant = current_tenant(request.headers, svc)
     listing = await svc.upstream.models()
     raw = listing.get("data")
     data: list[Any] = raw if isinstance(raw, list) else []

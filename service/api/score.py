@@ -19,8 +19,8 @@ MAX_ITEMS = 64
 async def score(request: Request) -> dict[str, Any]:
     """Body: ``{"text": "..."}`` or ``{"input": ["...", ...]}``; answers one result per text."""
     svc = services(request)
-    tenant = current_tenant(request, svc)
-    body = await json_body(request, svc)
+    tenant = current_tenant(request.headers, svc)
+    body = await json_body(request.headers, request.stream(), svc)
     texts = _texts(body)
     results = []
     for text in texts:

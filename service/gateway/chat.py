@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ class JsonAnswer:
 class StreamAnswer:
     """An SSE answer; `chunks` must be iterated to the end or closed."""
 
-    chunks: AsyncIterator[bytes]
+    chunks: AsyncGenerator[bytes, None]
     headers: dict[str, str] = field(default_factory=dict)
 
 

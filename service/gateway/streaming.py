@@ -9,7 +9,7 @@ is accumulated and scored once the upstream says ``[DONE]``; the last chunk befo
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 from service.classifier.types import Assessment
@@ -36,7 +36,7 @@ class StreamContext:
     gate_verdict: Verdict | None = field(default=None)  # the sentence that made the enforce gate block
 
 
-async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncIterator[bytes]:
+async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncGenerator[bytes, None]:
     """Yield the client's byte stream. Closing this generator closes the upstream stream (vLLM stops)."""
     state = StreamState()
     splitter = EventSplitter()
