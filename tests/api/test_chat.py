@@ -404,4 +404,19 @@ async def test_unknown_route_and_method_are_openai_shaped(client: httpx.AsyncCli
     r = await client.get("/v1/nothing")
     assert r.status_code == 404 and r.json()["error"]["type"] == "not_found_error"
     r = await client.get("/v1/chat/completions", headers=ACME)
-    assert r.status_code == 405 and "error" in r.json()
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json()["error"] == {
+        "message": "Method Not Allowed",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": 405,
+    }
+
+
+async def test_chat_is_in_the_openapi_document_though_served_before_fastapi(client: httpx.AsyncClient) -> None:
+    doc = (await client.get("/openapi.json")).json()
+    chat_op = doc["paths"]["/v1/chat/completions"]["post"]
+    schema = chat_op["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["model", "messages"]
+    assert [p["name"] for p in chat_op["parameters"]] == ["x-cultural-frame"]
+    assert {"/v1/score", "/v1/models", "/readyz"} <= set(doc["paths"])
