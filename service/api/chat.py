@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from service.api.deps import Services, current_tenant, json_body
 from service.api.schemas import CHAT_BODY
-from service.errors import GuardrailError, error_body, internal_error_body
+from service.errors import GuardrailError, error_body, error_bytes, internal_error_body
 from service.gateway.chat import JsonAnswer
 
 PATH = "/v1/chat/completions"
@@ -61,7 +61,7 @@ async def serve(svc: Services, scope: Scope, receive: Receive, send: Send) -> No
         frame = headers.get("x-cultural-frame")
         answer = await svc.gateway.complete(svc.policies.current, tenant, frame, body, started)
     except GuardrailError as exc:
-        await _send_json(send, exc.status, orjson.dumps(exc.body()))
+        await _send_json(send, exc.status, error_bytes(exc))
         return
     except _ClientGone:
         return
@@ -72,7 +72,8 @@ async def serve(svc: Services, scope: Scope, receive: Receive, send: Send) -> No
     if isinstance(answer, JsonAnswer):
         await _send_json(send, answer.status, answer.body, answer.headers.items())
         return
-    await send({"type": "http.response.start", "status": 200, "headers": _raw({**SSE_HEADERS, **answer.headers})})
+    sse_headers = {**SSE_HEADERS, **answer.headers}
+    await send({"type": "http.response.start", "status": 200, "headers": _raw(sse_headers.items())})
     await _relay_until_gone(answer.chunks, receive, send)
 
 
@@ -117,11 +118,10 @@ async def _disconnect(receive: Receive) -> None:
 
 
 async def _send_json(send: Send, status: int, body: bytes, extra: Iterable[tuple[str, str]] = ()) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in extra)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *_raw(extra)]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+def _raw(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
