@@ -2,13 +2,15 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# What `pip install -e` builds from: the metadata, and the modules setup.py compiles (an edit needs a rebuild).
+BUILT  := pyproject.toml setup.py service/classifier/text.py service/classifier/lexicon.py service/classifier/features.py
+STAMP  := $(VENV)/.installed-$(shell cat $(BUILT) | sha1sum | cut -c1-12)
 
 .PHONY: install tools run demo test test-vllm test-all lint vllm prometheus clean bench
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(BUILT)
 	@echo "==> creating $(VENV) and installing the guardrail (first run: about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
@@ -49,4 +51,4 @@ lint: install
 	$(BIN)/mypy service
 
 clean:
-	rm -rf $(VENV) .state
+	rm -rf $(VENV) .state build guardrail_native*.so service/classifier/*.so

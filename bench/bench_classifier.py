@@ -72,7 +72,10 @@ def main() -> None:
     t0 = time.perf_counter()
     scorer = load_scorer()
     load_s = time.perf_counter() - t0
-    print(f"classifier {scorer.version}, loaded in {load_s * 1000:.0f} ms, one CPU, {args.rounds} calls a row")
+    from service.classifier import native  # here: bench_instructions imports `answers` against older checkouts
+
+    print(f"classifier {scorer.version}, {native.describe()}, loaded in {load_s * 1000:.0f} ms")
+    print(f"one CPU, {args.rounds} calls a row")
     print(f"{'case':<34} {'p50 µs':>9} {'p99 µs':>9} {'p99 / json.dumps':>17} {'p99 / regex':>12}")
     for size in (200, 1000, 4000):
         texts = answers(size, 200)

@@ -109,10 +109,6 @@ class Projected:
         bag_base = n_pieces + len(by_count)
         self._bag_rows = {w: bag_base + k for k, w in enumerate(vocabulary)}
         self._intercept = len(self.table) - 1
-        self.pieces = pieces
-        self.lexical = lexical
-        self.bag = bag
-        self.offset = offset
 
     def logits(self, ids: list[int], columns: list[int], words: set[str]) -> list[float]:
         base = self._lexical_base
@@ -129,34 +125,37 @@ class Projected:
         out: list[float] = total.tolist()
         return out
 
-    def sentence_logits(self, ids: list[int], sentences: list[int], events: list[tuple[int, int]], n: int) -> Any:
-        """Logits per sentence (shape [n, dimensions]); `sentences[k]` is the sentence of ids[k]."""
-        width = self.n_lexical
-        counts = np.bincount([s * width + c for s, c in events], minlength=n * width).reshape(n, width)
-        total = np.log1p(np.minimum(counts, MAX_COUNT)) @ self.lexical + self.offset
-        if ids:
-            seg = np.asarray(sentences, dtype=np.intp)
-            starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-            sums = np.add.reduceat(self.pieces[ids], starts, axis=0)
-            total[seg[starts]] += sums / np.diff(np.r_[starts, len(seg)])[:, None]
-        return total
-
-    def word_row(self, word: str) -> Any:
-        """One bag-of-words word's logit contribution (zeros outside the vocabulary)."""
-        row = self._bag_rows.get(word)
-        return self.table[row] if row is not None else np.zeros(self.table.shape[1])
-
-    def sentence_bag(self, words: list[str], sentence_of: list[int], n: int) -> Any:
-        """Bag-of-words logits per sentence (each distinct word once per sentence)."""
-        out = np.zeros((n, self.table.shape[1]))
+    def sentence_logits(
+        self,
+        ids: list[int],
+        piece_sentences: list[int],
+        events: list[tuple[int, int]],
+        words: list[str],
+        word_sentences: list[int],
+        n: int,
+    ) -> Any:
+        """Each sentence's logits as if it were scored alone (shape [n, dimensions]), by one gather from the same
+        table: its word pieces averaged, its lexical counts, each of its distinct bag words once, the intercept.
+        `piece_sentences[k]` is the sentence of ids[k], `word_sentences[k]` that of words[k]."""
+        rows = list(ids)
+        seg = list(piece_sentences)
+        per_sentence = Counter(piece_sentences)
+        weight = [1.0 / per_sentence[s] for s in piece_sentences]
+        base, top = self._lexical_base, _MAX_COUNT - 1
+        for (s, c), k in Counter(events).items():
+            rows.append(base + c * _MAX_COUNT + (k if k < top else top))
+            seg.append(s)
         bag_rows = self._bag_rows
-        pairs = dict.fromkeys((s, bag_rows[w]) for w, s in zip(words, sentence_of, strict=True) if w in bag_rows)
-        if pairs:
-            seg = np.fromiter((s for s, _ in pairs), dtype=np.intp, count=len(pairs))
-            rows = np.fromiter((r for _, r in pairs), dtype=np.intp, count=len(pairs))
-            starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-            out[seg[starts]] = np.add.reduceat(self.table[rows], starts, axis=0)
-        return out
+        in_bag = dict.fromkeys((s, bag_rows[w]) for w, s in zip(words, word_sentences, strict=True) if w in bag_rows)
+        for s, r in in_bag:
+            rows.append(r)
+            seg.append(s)
+        rows.extend([self._intercept] * n)
+        seg.extend(range(n))
+        weight.extend([1.0] * (len(rows) - len(weight)))
+        spread = np.zeros((n, len(rows)))
+        spread[seg, range(len(rows))] = weight
+        return spread @ self.table.take(np.array(rows, dtype=np.intp), axis=0)
 
 
 def sigmoid(x: float) -> float:

@@ -61,12 +61,11 @@ class _Evidence:
     def by_sentence(self) -> np.ndarray:
         """Each sentence's logits scored alone, shape [sentences, dimensions]; computed once, on first use."""
         if self._by_sentence is None:
-            features, projected = self.features, self.scorer.projected
-            parsed = features.parsed
-            n = parsed.n_sentences
-            logits = projected.sentence_logits(features.ids, features.piece_sentences(), features.events, n)
-            logits += projected.sentence_bag(parsed.words, parsed.sentence, n)
-            self._by_sentence = logits
+            f = self.features
+            parsed = f.parsed
+            self._by_sentence = self.scorer.projected.sentence_logits(
+                f.ids, f.piece_sentences(), f.events, parsed.words, parsed.sentence, parsed.n_sentences
+            )
         return self._by_sentence
 
     def collect(self, dims: list[str]) -> dict[str, list[Span]]:

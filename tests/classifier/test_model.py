@@ -27,19 +27,25 @@ def test_resolve_thresholds() -> None:
     assert resolve_thresholds({"care": 0.5}, None) == {"care": 0.5}
 
 
-def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer) -> None:
-    text = "The shrine is old. It stands on a hill above the town. Families visit at New Year to pray. A bus passes."
+def _by_sentence(scorer: HybridScorer, text: str) -> np.ndarray:
     f = scorer.builder.build(text)
-    by_sentence = scorer.projected.sentence_logits(f.ids, f.piece_sentences(), f.events, f.parsed.n_sentences)
+    p = f.parsed
+    out: np.ndarray = scorer.projected.sentence_logits(
+        f.ids, f.piece_sentences(), f.events, p.words, p.sentence, p.n_sentences
+    )
+    return out
+
+
+def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer) -> None:
+    text = (
+        "The shrine is old and the shrine is quiet. It stands on a hill above the town, devoted to Inari. "
+        "Families visit at New Year to pray; they seem to value tradition and tradition alone. A bus passes."
+    )
+    assert {"shrine", "tradition"} <= set(scorer.model.vocabulary)  # repeated words count once, as alone
+    by_sentence = _by_sentence(scorer, text)
     assert by_sentence.shape == (4, 11)
-    for k, (start, end) in enumerate(f.parsed.sentences):
+    sentences = scorer.builder.build(text).parsed.sentences
+    for k, (start, end) in enumerate(sentences):
         alone = scorer.builder.build(text[start:end])
-        assert np.allclose(by_sentence[k], scorer.projected.logits(alone.ids, alone.columns(), set()), atol=1e-6)
-
-
-def test_sentence_bag_counts_each_word_once_per_sentence(scorer: HybridScorer) -> None:
-    projected = scorer.projected
-    word = scorer.model.vocabulary[0]
-    out = projected.sentence_bag([word, word, "zzqx", word], [0, 0, 1, 2], 3)
-    row = projected.word_row(word)
-    assert np.allclose(out[0], row) and np.allclose(out[1], 0.0) and np.allclose(out[2], row)
+        expected = scorer.projected.logits(alone.ids, alone.columns(), alone.bag)
+        assert np.allclose(by_sentence[k], expected, atol=1e-6)
