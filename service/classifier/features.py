@@ -37,6 +37,9 @@ _SCOPE = 12
 _LENGTH = _INDEX["length"]
 _MASKED = frozenset({*HARMS, *(f"{d}~weak" for d in HARMS)})
 """Negated or distanced harm cues are left out of the embedding mean, as they are out of the cue counts."""
+_MASKED_IF_NEGATED = frozenset(VALUES)
+"""So are negated value cues ("she does not appear to value independence"): in the corpus, an answer whose only
+cues for a value are negated is labelled 0 for it 312 times in 335. They still count in the value's `negated`."""
 MAX_COUNT = 31
 """Lexical counts are capped here, so a long or repetitive answer cannot push one feature without bound."""
 LOCAL_COLUMNS = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
@@ -67,7 +70,7 @@ class Features:
     pieces: list[tuple[int, ...]]
     events: list[tuple[int, int]]
     bag: set[str]
-    """The distinct words, less negated or distanced harm cues (they are masked like the embedding)."""
+    """The distinct words, less negated or distanced harm cues and negated value cues (masked like the embedding)."""
 
     @property
     def ids(self) -> list[int]:
@@ -117,7 +120,7 @@ class FeatureBuilder:
         pieces = [i.pieces for i in infos]
         masked: set[int] = set()
         for h in hits:
-            if (h.negated or h.distanced) and h.group in _MASKED:
+            if (h.negated or h.distanced) and h.group in _MASKED or h.negated and h.group in _MASKED_IF_NEGATED:
                 for k in range(h.first, h.last + 1):
                     pieces[k] = ()
                     masked.add(k)
