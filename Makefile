@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(BUILT) | sha1sum | cut -c1-12)
 install: $(STAMP)
 
 $(STAMP): $(BUILT)
-	@echo "==> creating $(VENV) and installing the guardrail (first run: about a minute)"
+	@echo "==> installing the guardrail into $(VENV) (first run: about two minutes, the classifier compile included)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
