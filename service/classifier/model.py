@@ -101,7 +101,6 @@ class Projected:
         offset: Any,
     ) -> None:
         n_pieces, dims = pieces.shape
-        self.n_lexical = lexical.shape[0]
         counts = np.log1p(np.arange(_MAX_COUNT, dtype=np.float64))
         by_count = (counts[None, :, None] * lexical[:, None, :]).reshape(-1, dims)
         self.table = np.ascontiguousarray(np.vstack([pieces, by_count, bag, offset[None, :]]))
