@@ -11,7 +11,12 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-NATIVE = ["service/classifier/text.py", "service/classifier/lexicon.py", "service/classifier/features.py"]
+NATIVE = [
+    "service/classifier/text.py",
+    "service/classifier/lexicon.py",
+    "service/classifier/features.py",
+    "service/classifier/rows.py",
+]
 
 
 def native_modules() -> list[Extension]:

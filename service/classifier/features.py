@@ -70,15 +70,15 @@ class Features:
     pieces: list[tuple[int, ...]]
     events: list[tuple[int, int]]
     bag: set[str]
-    """The distinct words, less negated or distanced harm cues and negated value cues (masked like the embedding)."""
+    """The distinct words, less the masked ones."""
+    masked: frozenset[int]
+    """Tokens of negated or distanced harm cues and of negated value cues: left out of the bag of words and of
+    the embedding mean (their `pieces` are empty)."""
 
     @property
     def ids(self) -> list[int]:
+        """The word-piece ids of the answer, in order (a new list on each call)."""
         return list(chain.from_iterable(self.pieces))
-
-    def piece_sentences(self) -> list[int]:
-        """The sentence of each word-piece id, in the order of `ids`."""
-        return [s for s, p in zip(self.parsed.sentence, self.pieces, strict=True) for _ in p]
 
     def columns(self) -> list[int]:
         return [c for _, c in self.events]
@@ -126,7 +126,7 @@ class FeatureBuilder:
                     masked.add(k)
         words = parsed.words
         bag = {w for k, w in enumerate(words) if k not in masked} if masked else set(words)
-        return Features(parsed, hits, pieces, events, bag)
+        return Features(parsed, hits, pieces, events, bag, frozenset(masked))
 
     def row(self, features: Features) -> FloatArray:
         """The answer's full feature row (used to train; scoring uses `model.Projected` instead)."""

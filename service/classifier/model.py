@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from service.classifier.embedding import FloatArray
-from service.classifier.features import MAX_COUNT
+from service.classifier.features import Features
+from service.classifier.rows import COUNTS, Layout
 from service.classifier.types import DIMENSIONS
 
 
@@ -84,13 +84,11 @@ class LinearModel:
             )
 
 
-_MAX_COUNT = MAX_COUNT + 1
-
-
 class Projected:
     """The linear model rewritten as one table of logit contributions, so scoring is a single gather:
     one row per word piece (averaged over the answer's pieces), one row per (lexical column, count) pair
-    (log(1 + count) times that column's weights), one per bag-of-words word, and a last one for the intercept."""
+    (log(1 + count) times that column's weights), one per bag-of-words word, and a last one for the intercept.
+    `rows.Layout` numbers the rows and says which of them an answer, or each of its sentences, adds up."""
 
     def __init__(
         self,
@@ -100,61 +98,29 @@ class Projected:
         vocabulary: tuple[str, ...],
         offset: Any,
     ) -> None:
-        n_pieces, dims = pieces.shape
-        counts = np.log1p(np.arange(_MAX_COUNT, dtype=np.float64))
+        dims = pieces.shape[1]
+        counts = np.log1p(np.arange(COUNTS, dtype=np.float64))
         by_count = (counts[None, :, None] * lexical[:, None, :]).reshape(-1, dims)
         self.table = np.ascontiguousarray(np.vstack([pieces, by_count, bag, offset[None, :]]))
-        self._lexical_base = n_pieces
-        bag_base = n_pieces + len(by_count)
-        self._bag_rows = {w: bag_base + k for k, w in enumerate(vocabulary)}
-        self._intercept = len(self.table) - 1
+        self.layout = Layout(len(pieces), len(lexical), vocabulary)
+        assert self.layout.size == len(self.table)
 
-    def logits(self, ids: list[int], columns: list[int], words: set[str]) -> list[float]:
-        base = self._lexical_base
-        top = _MAX_COUNT - 1
-        rows = ids + [base + c * _MAX_COUNT + (n if n < top else top) for c, n in Counter(columns).items()]
-        bag_rows = self._bag_rows
-        rows.extend([bag_rows[w] for w in words if w in bag_rows])
-        rows.append(self._intercept)
+    def logits(self, features: Features) -> list[float]:
+        rows, n = self.layout.answer(features)
         picked = self.table.take(np.array(rows, dtype=np.intp), axis=0)
-        n = len(ids)
         total = picked[n:].sum(axis=0)
         if n:
             total += picked[:n].sum(axis=0) / n
         out: list[float] = total.tolist()
         return out
 
-    def sentence_logits(
-        self,
-        ids: list[int],
-        piece_sentences: list[int],
-        events: list[tuple[int, int]],
-        words: list[str],
-        word_sentences: list[int],
-        n: int,
-    ) -> Any:
-        """Each sentence's logits as if it were scored alone (shape [n, dimensions]), by one gather from the same
-        table: its word pieces averaged, its lexical counts, each of its distinct bag words once, the intercept.
-        `piece_sentences[k]` is the sentence of ids[k], `word_sentences[k]` that of words[k]."""
-        rows = list(ids)
-        seg = list(piece_sentences)
-        per_sentence = Counter(piece_sentences)
-        weight = [1.0 / per_sentence[s] for s in piece_sentences]
-        base, top = self._lexical_base, _MAX_COUNT - 1
-        for (s, c), k in Counter(events).items():
-            rows.append(base + c * _MAX_COUNT + (k if k < top else top))
-            seg.append(s)
-        bag_rows = self._bag_rows
-        in_bag = dict.fromkeys((s, bag_rows[w]) for w, s in zip(words, word_sentences, strict=True) if w in bag_rows)
-        for s, r in in_bag:
-            rows.append(r)
-            seg.append(s)
-        rows.extend([self._intercept] * n)
-        seg.extend(range(n))
-        weight.extend([1.0] * (len(rows) - len(weight)))
-        spread = np.zeros((n, len(rows)))
-        spread[seg, range(len(rows))] = weight
-        return spread @ self.table.take(np.array(rows, dtype=np.intp), axis=0)
+    def sentence_logits(self, features: Features) -> Any:
+        """Each sentence's logits as if it were scored alone (shape [sentences, dimensions]), by one gather from
+        the same table."""
+        rows, weights, starts = self.layout.sentences(features)
+        picked = self.table.take(np.array(rows, dtype=np.intp), axis=0)
+        picked *= np.array(weights)[:, None]
+        return np.add.reduceat(picked, starts, axis=0)
 
 
 def sigmoid(x: float) -> float:

@@ -1,5 +1,6 @@
-"""Whether the classifier's per-word hot path runs compiled: setup.py builds `text`, `lexicon` and `features`
-with mypyc when a C compiler is at hand, and installs them as plain Python otherwise (same behaviour, slower)."""
+"""Whether the classifier's per-word hot path runs compiled: setup.py builds `text`, `lexicon`, `features` and
+`rows` with mypyc when a C compiler is at hand, and installs them as plain Python otherwise (same behaviour,
+slower)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from types import ModuleType
 
-from service.classifier import features, lexicon, text
+from service.classifier import features, lexicon, rows, text
 
-HOT_PATH: tuple[ModuleType, ...] = (text, lexicon, features)
+HOT_PATH: tuple[ModuleType, ...] = (text, lexicon, features, rows)
 
 
 def is_compiled(module: ModuleType) -> bool:

@@ -40,7 +40,7 @@ class HybridScorer:
         features = self.builder.build(cap(text))
         if not features.parsed.words:
             return Assessment(dict.fromkeys(DIMENSIONS, 0.0), dict.fromkeys(DIMENSIONS, False), {}, self.version)
-        logits = self.projected.logits(features.ids, features.columns(), features.bag)
+        logits = self.projected.logits(features)
         scores = {d: sigmoid(x) for d, x in zip(DIMENSIONS, logits, strict=True)}
         flags = {d: scores[d] >= limits[d] for d in DIMENSIONS}
         flagged = [d for d in DIMENSIONS if flags[d]]
@@ -61,11 +61,7 @@ class _Evidence:
     def by_sentence(self) -> np.ndarray:
         """Each sentence's logits scored alone, shape [sentences, dimensions]; computed once, on first use."""
         if self._by_sentence is None:
-            f = self.features
-            parsed = f.parsed
-            self._by_sentence = self.scorer.projected.sentence_logits(
-                f.ids, f.piece_sentences(), f.events, parsed.words, parsed.sentence, parsed.n_sentences
-            )
+            self._by_sentence = self.scorer.projected.sentence_logits(self.features)
         return self._by_sentence
 
     def collect(self, dims: list[str]) -> dict[str, list[Span]]:

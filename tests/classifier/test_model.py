@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from service.classifier import HybridScorer
 from service.classifier.model import resolve_thresholds, sigmoid
@@ -18,7 +19,7 @@ def test_projected_scoring_equals_the_full_linear_model(scorer: HybridScorer) ->
         bag = np.array([1.0 if w in f.bag else 0.0 for w in model.vocabulary], dtype=np.float32)
         row = np.concatenate([builder.row(f), bag])
         full = model.probabilities(row)
-        fast = [sigmoid(x) for x in scorer.projected.logits(f.ids, f.columns(), f.bag)]
+        fast = [sigmoid(x) for x in scorer.projected.logits(f)]
         assert np.allclose(full, fast, atol=1e-5)
 
 
@@ -28,24 +29,34 @@ def test_resolve_thresholds() -> None:
 
 
 def _by_sentence(scorer: HybridScorer, text: str) -> np.ndarray:
-    f = scorer.builder.build(text)
-    p = f.parsed
-    out: np.ndarray = scorer.projected.sentence_logits(
-        f.ids, f.piece_sentences(), f.events, p.words, p.sentence, p.n_sentences
-    )
+    out: np.ndarray = scorer.projected.sentence_logits(scorer.builder.build(text))
     return out
 
 
-def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer) -> None:
-    text = (
-        "The shrine is old and the shrine is quiet. It stands on a hill above the town, devoted to Inari. "
-        "Families visit at New Year to pray; they seem to value tradition and tradition alone. A bus passes."
-    )
-    assert {"shrine", "tradition"} <= set(scorer.model.vocabulary)  # repeated words count once, as alone
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        (
+            "The shrine is old and the shrine is quiet. It stands on a hill above the town, devoted to Inari. "
+            "Families visit at New Year to pray; they seem to value tradition and tradition alone. A bus passes.",
+            False,
+        ),
+        # negated cues are masked in a sentence scored alone as they are in the answer
+        (
+            "She does not appear to value independence. She values her family and her independence. Nothing "
+            "mysterious or exotic.",
+            True,
+        ),
+    ],
+)
+def test_sentence_logits_equal_scoring_each_sentence_alone(scorer: HybridScorer, text: str, negated: bool) -> None:
+    assert {"shrine", "tradition", "independence"} <= set(scorer.model.vocabulary)  # repeated words count once
     by_sentence = _by_sentence(scorer, text)
-    assert by_sentence.shape == (4, 11)
-    sentences = scorer.builder.build(text).parsed.sentences
+    assert by_sentence.shape == (text.count(".") + text.count("!"), 11)
+    features = scorer.builder.build(text)
+    assert bool(features.masked) == negated
+    sentences = features.parsed.sentences
     for k, (start, end) in enumerate(sentences):
         alone = scorer.builder.build(text[start:end])
-        expected = scorer.projected.logits(alone.ids, alone.columns(), alone.bag)
+        expected = scorer.projected.logits(alone)
         assert np.allclose(by_sentence[k], expected, atol=1e-6)

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from service.classifier.text import MAX_CHARS, cap, parse
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.classifier.text import _QUOTED, MAX_CHARS, cap, parse
+
+READABLE_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)")
+"""What `_QUOTED` finds, written plainly (the shipped one is reordered so the regex engine can skip ahead)."""
 
 
 def test_tokens_are_lower_cased_and_found_back_in_the_text() -> None:
@@ -32,6 +40,12 @@ def test_quoted_words_are_marked() -> None:
     quoted = dict(zip(parsed.words, parsed.quoted, strict=True))
     assert quoted["exotic"] and quoted["ordinary"]
     assert not quoted["brochures"] and not quoted["isn't"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab é\n'‘’\"“”.x", max_size=200))
+def test_quoted_phrases_are_those_the_readable_pattern_finds(text: str) -> None:
+    assert [m.span() for m in _QUOTED.finditer(text)] == [m.span() for m in READABLE_QUOTED.finditer(text)]
 
 
 def test_empty_and_blank_texts_have_no_tokens() -> None:
