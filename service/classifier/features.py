@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 
@@ -13,9 +13,9 @@ from service.classifier.lexicon import Entry, Hit, Lexicon
 from service.classifier.text import Parsed, parse
 from service.classifier.types import HARMS, VALUES
 
-_HARM_NAMES = [f"{d}:{kind}" for d in HARMS for kind in ("plain", "weak", "distanced")]
-_VALUE_NAMES = [f"{d}:{kind}" for d in VALUES for kind in ("plain", "attributed", "scoped", "person", "negated")]
-_OTHER_NAMES = [
+_HARM_NAMES: Final = [f"{d}:{kind}" for d in HARMS for kind in ("plain", "weak", "distanced")]
+_VALUE_NAMES: Final = [f"{d}:{kind}" for d in VALUES for kind in ("plain", "attributed", "scoped", "person", "negated")]
+_OTHER_NAMES: Final = [
     "western:reference",
     "western:compared",
     "refusal:cue",
@@ -29,29 +29,30 @@ _OTHER_NAMES = [
     "first_person",
     "length",
 ]
-LEXICAL_FEATURES: tuple[str, ...] = (*_HARM_NAMES, *_VALUE_NAMES, *_OTHER_NAMES)
-_INDEX = {name: i for i, name in enumerate(LEXICAL_FEATURES)}
-_FIRST_PERSON = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i'll", "i’ll", "me", "my"})
-_APPOSITIVE = frozenset({"a", "an", "the", "which", "meaning", "or", "literally", "where", "when", "whose"})
-_SCOPE = 12
-_LENGTH = _INDEX["length"]
-_MASKED = frozenset({*HARMS, *(f"{d}~weak" for d in HARMS)})
+LEXICAL_FEATURES: Final[tuple[str, ...]] = (*_HARM_NAMES, *_VALUE_NAMES, *_OTHER_NAMES)
+_INDEX: Final = {name: i for i, name in enumerate(LEXICAL_FEATURES)}
+_FIRST_PERSON: Final = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i'll", "i’ll", "me", "my"})
+_APPOSITIVE: Final = frozenset({"a", "an", "the", "which", "meaning", "or", "literally", "where", "when", "whose"})
+_SCOPE: Final = 12
+_LENGTH: Final = _INDEX["length"]
+_MASKED: Final = frozenset({*HARMS, *(f"{d}~weak" for d in HARMS)})
 """Negated or distanced harm cues are left out of the embedding mean, as they are out of the cue counts."""
-_MASKED_IF_NEGATED = frozenset(VALUES)
+_MASKED_IF_NEGATED: Final = frozenset(VALUES)
 """So are negated value cues ("she does not appear to value independence"): in the corpus, an answer whose only
 cues for a value are negated is labelled 0 for it 312 times in 335. They still count in the value's `negated`."""
-MAX_COUNT = 31
+MAX_COUNT: Final = 31
 """Lexical counts are capped here, so a long or repetitive answer cannot push one feature without bound."""
-LOCAL_COLUMNS = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
-_HARM_COLUMNS = {d: (_INDEX[f"{d}:plain"], _INDEX[f"{d}:distanced"]) for d in HARMS}
-_WEAK_COLUMNS = {f"{d}~weak": _INDEX[f"{d}:weak"] for d in HARMS}
-_VALUE_COLUMNS = {
+LOCAL_COLUMNS: Final = frozenset({_INDEX["local:marker"], _INDEX["local:term"], _INDEX["local:term_explained"]})
+_HARM_COLUMNS: Final = {d: (_INDEX[f"{d}:plain"], _INDEX[f"{d}:distanced"]) for d in HARMS}
+_WEAK_COLUMNS: Final = {f"{d}~weak": _INDEX[f"{d}:weak"] for d in HARMS}
+_VALUE_COLUMNS: Final = {
     d: tuple(_INDEX[f"{d}:{k}"] for k in ("plain", "attributed", "scoped", "person", "negated")) for d in VALUES
 }
 
 
-_FIRST, _TERM = 1, 2
-_CACHE_LIMIT = 200_000
+_FIRST: Final = 1
+_TERM: Final = 2
+_CACHE_LIMIT: Final = 200_000
 
 
 class _Word(NamedTuple):

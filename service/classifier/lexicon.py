@@ -4,31 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from service.classifier import cues
 from service.classifier.text import Parsed
 
-_NEGATION_WINDOW = 5
-_DISTANCE_WINDOW = 8
-_CACHE_LIMIT = 200_000
-_CONTEXT_FREE = frozenset({"refusal", "person", "compare", "local"})
-_NEGATION_STARTS = cues.NEGATORS | {a for a, _ in cues.NEGATING_PAIRS}
+_NEGATION_WINDOW: Final = 5
+_DISTANCE_WINDOW: Final = 8
+_CACHE_LIMIT: Final = 200_000
+_CONTEXT_FREE: Final = frozenset({"refusal", "person", "compare", "local"})
+_NEGATORS: Final = cues.NEGATORS
+_NEGATING_PAIRS: Final = cues.NEGATING_PAIRS
+_NEGATION_BREAKERS: Final = cues.NEGATION_BREAKERS
+_NEGATION_STARTS: Final = cues.NEGATORS | {a for a, _ in cues.NEGATING_PAIRS}
+_REVERSING_VERBS: Final = cues.REVERSING_VERBS
+_DISTANCERS: Final = cues.DISTANCERS
+# Final: compiled, these are read as constants rather than looked up in the module on every use.
 
 
-class Hit(NamedTuple):
+class Hit:
     """One cue match: its group (a dimension or a helper list), token range and context."""
 
-    group: str
-    first: int
-    last: int
-    sentence: int
-    negated: bool
-    distanced: bool
+    __slots__ = ("group", "first", "last", "sentence", "negated", "distanced")
+
+    def __init__(self, group: str, first: int, last: int, sentence: int, negated: bool, distanced: bool) -> None:
+        self.group = group
+        self.first = first
+        self.last = last
+        self.sentence = sentence
+        self.negated = negated
+        self.distanced = distanced
 
     @property
     def plain(self) -> bool:
         return not (self.negated or self.distanced)
+
+    def __repr__(self) -> str:
+        return (
+            f"Hit({self.group!r}, {self.first}, {self.last}, sentence={self.sentence}, negated={self.negated}, "
+            f"distanced={self.distanced})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +221,8 @@ class _Context:
         self.distancers: list[int] = []
         if not _NEGATION_STARTS.isdisjoint(words):
             self.negators = [k for k, w in enumerate(words) if w in _NEGATION_STARTS and _negates(words, k)]
-        if not cues.DISTANCERS.isdisjoint(words):
-            self.distancers = [k for k, w in enumerate(words) if w in cues.DISTANCERS]
+        if not _DISTANCERS.isdisjoint(words):
+            self.distancers = [k for k, w in enumerate(words) if w in _DISTANCERS]
         self.plain = not (self.negators or self.distancers or True in parsed.quoted)
         """No negator, distancing word or quote anywhere: every hit is plain, no need to look."""
 
@@ -222,7 +237,7 @@ class _Context:
         clauses, words = self.parsed.clause, self.parsed.words
         for k in reversed(self.negators):
             if i - _NEGATION_WINDOW <= k < i and clauses[k] == clauses[i]:
-                return not any(words[m] in cues.REVERSING_VERBS for m in range(k + 1, i))
+                return not any(words[m] in _REVERSING_VERBS for m in range(k + 1, i))
         return False
 
     def _distanced(self, first: int, last: int) -> bool:
@@ -237,9 +252,9 @@ class _Context:
 
 def _negates(words: list[str], k: int) -> bool:
     nxt = words[k + 1] if k + 1 < len(words) else ""
-    if (words[k], nxt) in cues.NEGATING_PAIRS:
+    if (words[k], nxt) in _NEGATING_PAIRS:
         return True
-    return words[k] in cues.NEGATORS and nxt not in cues.NEGATION_BREAKERS
+    return words[k] in _NEGATORS and nxt not in _NEGATION_BREAKERS
 
 
 def build() -> Lexicon:

@@ -7,10 +7,11 @@ last one for the intercept; see `model.Projected`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from service.classifier.features import MAX_COUNT, Features
 
-COUNTS = MAX_COUNT + 1
+COUNTS: Final = MAX_COUNT + 1
 """Rows per lexical column: one for each count from 0 to MAX_COUNT (higher counts use the last)."""
 
 
@@ -29,7 +30,9 @@ class Layout:
 
     def answer(self, features: Features) -> tuple[list[int], int]:
         """The rows the whole answer adds up, and how many of them come first as word pieces (to be averaged)."""
-        rows = features.ids
+        rows: list[int] = []
+        for pieces in features.pieces:
+            rows.extend(pieces)
         n_pieces = len(rows)
         counts: dict[int, int] = {}
         for _, column in features.events:

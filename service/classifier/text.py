@@ -5,21 +5,25 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Final
 
-MAX_CHARS = 16_000
+MAX_CHARS: Final = 16_000
 """Only the first MAX_CHARS characters are scored, so time per answer is bounded (about 15 ms at the cap)."""
 
-_BREAK = re.compile(r"([.!?;:,()\[\]—–])")
-_EDGE = "\"'“”‘’«»`*_/\\|<>{}~#@&%$^=+…-"
-_OPENERS = "\"'“‘«([ "
-_CLAUSE_WORDS = frozenset({"but", "yet", "though", "although", "whereas", "while", "however"})
-_QUOTED = re.compile(r"""[\"“'‘](?:(?<=[\"“])[^\"“”\n]{1,120}[\"”]|(?<=['‘])(?<!\w['‘])[^'‘’\n]{1,80}?['’](?!\w))""")
+_BREAK: Final = re.compile(r"([.!?;:,()\[\]—–])")
+_EDGE: Final = "\"'“”‘’«»`*_/\\|<>{}~#@&%$^=+…-"
+_OPENERS: Final = "\"'“‘«([ "
+_CLAUSE_WORDS: Final = frozenset({"but", "yet", "though", "although", "whereas", "while", "however"})
+_QUOTED: Final = re.compile(
+    r"""[\"“'‘](?:(?<=[\"“])[^\"“”\n]{1,120}[\"”]"""
+    r"""|(?<=['‘])(?<!\w['‘])[^'‘’\n]{1,80}?['’](?!\w))"""
+)
 """A double-quoted phrase, or a single-quoted one whose opening mark does not follow a letter (not "Mary's").
 Written to start with one character class, so the regex engine skips straight to quote marks (6× cheaper)."""
-_CLOSERS = ".!?\"'”’)]"
-_SEP = "\x00"
-_JUNK = frozenset(_EDGE)
-_BREAK_CHARS = frozenset(".!?;:,()[]—–")
+_CLOSERS: Final = ".!?\"'”’)]"
+_SEP: Final = "\x00"
+_JUNK: Final = frozenset(_EDGE)
+_BREAK_CHARS: Final = frozenset(".!?;:,()[]—–")
 
 
 @dataclass(slots=True)
