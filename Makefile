@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # What `pip install -e` builds from: the metadata, and the modules setup.py compiles (an edit needs a rebuild).
-BUILT  := pyproject.toml setup.py service/classifier/text.py service/classifier/lexicon.py service/classifier/features.py service/classifier/rows.py
+BUILT  := pyproject.toml setup.py service/classifier/text.py service/classifier/lexicon.py service/classifier/features.py service/classifier/rows.py \
+          service/classifier/model.py service/classifier/scorer.py
 STAMP  := $(VENV)/.installed-$(shell cat $(BUILT) | sha1sum | cut -c1-12)
 
 .PHONY: install tools run demo test test-vllm test-all lint vllm prometheus clean bench

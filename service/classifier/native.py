@@ -1,6 +1,6 @@
-"""Whether the classifier's per-word hot path runs compiled: setup.py builds `text`, `lexicon`, `features` and
-`rows` with mypyc when a C compiler is at hand, and installs them as plain Python otherwise (same behaviour,
-slower)."""
+"""Whether the classifier's hot path runs compiled: setup.py builds `text`, `lexicon`, `features`, `rows`, `model`
+and `scorer` with mypyc when a C compiler is at hand, and installs them as plain Python otherwise (same
+behaviour, slower)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from types import ModuleType
 
-from service.classifier import features, lexicon, rows, text
+from service.classifier import features, lexicon, model, rows, scorer, text
 
-HOT_PATH: tuple[ModuleType, ...] = (text, lexicon, features, rows)
+HOT_PATH: tuple[ModuleType, ...] = (text, lexicon, features, rows, model, scorer)
 
 
 def is_compiled(module: ModuleType) -> bool:
