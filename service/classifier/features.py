@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -79,7 +78,10 @@ class Features:
     @property
     def ids(self) -> list[int]:
         """The word-piece ids of the answer, in order (a new list on each call)."""
-        return list(chain.from_iterable(self.pieces))
+        out: list[int] = []
+        for pieces in self.pieces:  # compiled, a plain loop is cheaper than itertools.chain
+            out.extend(pieces)
+        return out
 
     def columns(self) -> list[int]:
         return [c for _, c in self.events]

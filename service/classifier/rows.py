@@ -30,9 +30,7 @@ class Layout:
 
     def answer(self, features: Features) -> tuple[list[int], int]:
         """The rows the whole answer adds up, and how many of them come first as word pieces (to be averaged)."""
-        rows: list[int] = []
-        for pieces in features.pieces:
-            rows.extend(pieces)
+        rows = features.ids
         n_pieces = len(rows)
         counts: dict[int, int] = {}
         for _, column in features.events:
