@@ -29,7 +29,7 @@ from service.drift import DriftCollector, DriftTracker
 from service.drift.publisher import DriftPublisher
 from service.errors import GuardrailError, error_body, internal_error_body
 from service.gateway.chat import ChatGateway
-from service.gateway.upstream import Upstream, build_session
+from service.gateway.upstream import Upstream
 from service.gateway.verdict import Judge
 from service.metrics import Metrics
 from service.settings import Settings
@@ -89,10 +89,13 @@ def create_app(
         store = PolicyStore(settings.policies_dir, on_reload=on_reload)
         loaded()
         judge = Judge(judge_scorer, metrics)
-        session = build_session(
-            settings.upstream_connect_timeout, settings.upstream_timeout, settings.upstream_max_connections
+        upstream = Upstream(
+            settings.upstream_url,
+            settings.upstream_api_key,
+            connect_timeout=settings.upstream_connect_timeout,
+            timeout=settings.upstream_timeout,
+            max_connections=settings.upstream_max_connections,
         )
-        upstream = Upstream(settings.upstream_url, session, settings.upstream_api_key)
         app.state.services = Services(
             settings=settings,
             policies=store,
@@ -125,7 +128,7 @@ def create_app(
                 if task is not None:
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
-            await session.close()
+            await upstream.aclose()
             if drift_collector is not None:
                 metrics_registry.unregister(drift_collector)
             gc.unfreeze()

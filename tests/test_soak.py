@@ -22,12 +22,12 @@ def test_soak_streams_arrive_byte_identical_and_nothing_leaks(app: FastAPI, stan
     with LoopbackServer(app) as server:
         results = asyncio.run(_traffic(server.url))
         services = app.state.services
-        connector = services.upstream.session.connector
+        pool = services.upstream.pool
         deadline = time.monotonic() + 5
-        while (server.server.server_state.tasks or connector._acquired) and time.monotonic() < deadline:
+        while (server.server.server_state.tasks or pool.busy) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not server.server.server_state.tasks, "request tasks left running"
-        assert not connector._acquired, "upstream connections left checked out"
+        assert not pool.busy, "upstream connections left checked out"
     streams = [r for r in results if r[0] == "stream"]
     plain = [r for r in results if r[0] == "json"]
     assert len(streams) > 20 and len(plain) > 20

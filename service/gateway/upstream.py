@@ -1,103 +1,120 @@
-"""The one HTTP client to the vLLM server (aiohttp): timeouts, connection pooling, and error mapping.
-
-aiohttp's client costs about a tenth of httpx's CPU per proxied request here (bench/bench_overhead.py), which
-matters for a proxy whose whole budget is about a millisecond.
-"""
+"""The one client of the vLLM server: its routes, timeouts, and error mapping, over `http1.Pool`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 
 from service.errors import UpstreamError, UpstreamStatus, UpstreamTimeout
+from service.gateway.http1 import HTTPError, Pool, Response, Timeout
 
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+HEALTH_SECONDS = 2.0
 
 
 class UpstreamStream:
     """An open streamed answer. Iterate `chunks()`; always `close()` (it aborts an unfinished generation)."""
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: Response) -> None:
         self._response = response
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._response.content.iter_any():
+            async for chunk in self._response.chunks():
                 yield chunk
-        except TimeoutError:
+        except Timeout:
             raise UpstreamTimeout("The model server stopped sending before the stream finished.") from None
-        except aiohttp.ClientError:
+        except HTTPError:
             raise UpstreamError("The connection to the model server broke mid-stream.") from None
 
     def close(self) -> None:
-        # release() hands a finished connection back to the pool and closes an unfinished one,
-        # which is what makes vLLM abort the request.
+        # A finished connection goes back to the pool; an unfinished one is closed, which makes vLLM abort.
         self._response.release()
 
 
 class Upstream:
     """Talks to an OpenAI-compatible base URL such as ``http://vllm:8000/v1``."""
 
-    def __init__(self, base_url: str, session: aiohttp.ClientSession, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        connect_timeout: float = 5.0,
+        timeout: float = 60.0,
+        max_connections: int = 256,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session
-        self.headers = dict(JSON_HEADERS)
+        self.pool = Pool(
+            self.base_url, connect_timeout=connect_timeout, read_timeout=timeout, max_connections=max_connections
+        )
+        prefix = urlsplit(self.base_url).path
+        headers = dict(JSON_HEADERS)
         if api_key:
-            self.headers["authorization"] = f"Bearer {api_key}"
-        self.health_url = f"{self.base_url.removesuffix('/v1')}/health"
+            headers["authorization"] = f"Bearer {api_key}"
+        self._chat = self.pool.head("POST", f"{prefix}/chat/completions", headers)
+        self._models = self.pool.head("GET", f"{prefix}/models", headers)
+        self._health = self.pool.head("GET", f"{prefix.removesuffix('/v1')}/health", {})
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
         """A non-streamed completion, parsed; an upstream error answer raises `UpstreamStatus`."""
-        response = await self._send("POST", "/chat/completions", body)
+        response = await self._send(self._chat, orjson.dumps(body))
         try:
             raw = await response.read()
-        except TimeoutError:
+        except Timeout:
             raise UpstreamTimeout("The model server did not finish its answer in time.") from None
-        except aiohttp.ClientError:
+        except HTTPError:
             raise UpstreamError("The connection to the model server broke before the answer ended.") from None
         finally:
             response.release()
         return _json_object(raw)
 
     async def open_chat_stream(self, body: dict[str, Any]) -> UpstreamStream:
-        return UpstreamStream(await self._send("POST", "/chat/completions", body))
+        return UpstreamStream(await self._send(self._chat, orjson.dumps(body)))
 
     async def models(self) -> dict[str, Any]:
-        response = await self._send("GET", "/models", None)
+        response = await self._send(self._models, None)
         try:
-            return _json_object(await response.read())
+            raw = await response.read()
+        except HTTPError:
+            raise UpstreamError("The connection to the model server broke before the answer ended.") from None
         finally:
             response.release()
+        return _json_object(raw)
 
     async def healthy(self) -> bool:
         try:
-            async with self.session.get(self.health_url, timeout=aiohttp.ClientTimeout(total=2)) as response:
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError):
+            async with asyncio.timeout(HEALTH_SECONDS):
+                response = await self.pool.request(self._health)
+                try:
+                    await response.read()
+                finally:
+                    response.release()
+                if response.status == 404:
+                    await self.models()
+                    return True
+        except (HTTPError, UpstreamError, TimeoutError):
             return False
-        if status == 404:
-            try:
-                await self.models()
-            except UpstreamError:
-                return False
-            return True
-        return status == 200
+        return response.status == 200
 
-    async def _send(self, method: str, path: str, body: dict[str, Any] | None) -> aiohttp.ClientResponse:
-        data = orjson.dumps(body) if body is not None else None
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+
+    async def _send(self, head: bytes, body: bytes | None) -> Response:
         try:
-            response = await self.session.request(method, self.base_url + path, data=data, headers=self.headers)
-        except TimeoutError:
+            response = await self.pool.request(head, body)
+        except Timeout:
             raise UpstreamTimeout("The model server did not answer in time.") from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamError(f"The model server could not be reached ({type(exc).__name__}).") from None
+        except HTTPError as exc:
+            raise UpstreamError(f"The model server {exc}.") from None
         if response.status >= 400:
             try:
                 raw = await response.read()
-            except (aiohttp.ClientError, TimeoutError):
+            except HTTPError:
                 raw = b""
             finally:
                 response.release()
@@ -142,14 +159,4 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def build_session(connect_timeout: float, timeout: float, max_connections: int) -> aiohttp.ClientSession:
-    """Must be called inside the running event loop (the app's lifespan)."""
-    return aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout, sock_read=timeout),
-        connector=aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=300),
-        auto_decompress=True,
-        skip_auto_headers=("User-Agent",),
-    )
-
-
-__all__ = ["Upstream", "UpstreamStream", "build_session", "error_from_upstream"]
+__all__ = ["Upstream", "UpstreamStream", "error_from_upstream"]

@@ -31,8 +31,8 @@ def last_events(text: str) -> list[Any]:
 def busy_connections(client: httpx.AsyncClient) -> int:
     """Upstream connections checked out of the pool (none may stay busy after a request ends)."""
     app = client._transport.app  # type: ignore[attr-defined]
-    connector = app.state.services.upstream.session.connector
-    return sum(len(conns) for conns in connector._acquired_per_host.values())
+    busy: int = app.state.services.upstream.pool.busy
+    return busy
 
 
 @pytest.mark.parametrize(
