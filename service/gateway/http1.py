@@ -224,15 +224,7 @@ class Response:
         self.headers = conn.headers
 
     async def read(self) -> bytes:
-        conn = self._conn
-        parts: list[bytes] = []
-        while True:
-            if conn.body:
-                parts.append(conn.take())
-            elif conn.complete:
-                return b"".join(parts)
-            else:
-                await conn.wait()
+        return b"".join([piece async for piece in self.chunks()])
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives (chunked transfer encoding removed)."""
@@ -311,30 +303,24 @@ class Pool:
     async def _exchange(self, message: bytes) -> _Connection:
         conn = self._take_idle()
         if conn is not None:
-            conn.send(message)
             try:
-                await self._headers(conn)
-                return conn
+                return await self._send(conn, message)
             except BrokenAnswer as exc:
-                conn.close()
                 if not exc.before_answer:
                     raise
-            except BaseException:
-                conn.close()
-                raise
-        conn = await self._connect()
+        return await self._send(await self._connect(), message)
+
+    @staticmethod
+    async def _send(conn: _Connection, message: bytes) -> _Connection:
+        """Send on `conn` and wait for the answer's headers; a failed exchange closes it."""
         conn.send(message)
         try:
-            await self._headers(conn)
+            while not conn.headers_done:
+                await conn.wait()
         except BaseException:
             conn.close()
             raise
         return conn
-
-    @staticmethod
-    async def _headers(conn: _Connection) -> None:
-        while not conn.headers_done:
-            await conn.wait()
 
     def _take_idle(self) -> _Connection | None:
         now = asyncio.get_running_loop().time()

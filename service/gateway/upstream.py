@@ -62,29 +62,13 @@ class Upstream:
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
         """A non-streamed completion, parsed; an upstream error answer raises `UpstreamStatus`."""
-        response = await self._send(self._chat, orjson.dumps(body))
-        try:
-            raw = await response.read()
-        except Timeout:
-            raise UpstreamTimeout("The model server did not finish its answer in time.") from None
-        except HTTPError:
-            raise UpstreamError("The connection to the model server broke before the answer ended.") from None
-        finally:
-            response.release()
-        return _json_object(raw)
+        return await _read_json(await self._send(self._chat, orjson.dumps(body)))
 
     async def open_chat_stream(self, body: dict[str, Any]) -> UpstreamStream:
         return UpstreamStream(await self._send(self._chat, orjson.dumps(body)))
 
     async def models(self) -> dict[str, Any]:
-        response = await self._send(self._models, None)
-        try:
-            raw = await response.read()
-        except HTTPError:
-            raise UpstreamError("The connection to the model server broke before the answer ended.") from None
-        finally:
-            response.release()
-        return _json_object(raw)
+        return await _read_json(await self._send(self._models, None))
 
     async def healthy(self) -> bool:
         try:
@@ -147,6 +131,19 @@ def error_from_upstream(status: int, raw: bytes) -> UpstreamStatus:
             502, f"The model server failed: {message}", type_="upstream_error", param=param, code=code
         )
     return UpstreamStatus(status, message, type_=type_, param=param, code=code)
+
+
+async def _read_json(response: Response) -> dict[str, Any]:
+    """A whole answer, read, released and parsed as one JSON object."""
+    try:
+        raw = await response.read()
+    except Timeout:
+        raise UpstreamTimeout("The model server did not finish its answer in time.") from None
+    except HTTPError:
+        raise UpstreamError("The connection to the model server broke before the answer ended.") from None
+    finally:
+        response.release()
+    return _json_object(raw)
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
