@@ -19,13 +19,18 @@ class EventSplitter:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         data = self._tail + chunk if self._tail else chunk
-        events: list[bytes] = []
-        start = 0
-        for match in _BOUNDARY.finditer(data):
-            events.append(data[start : match.end()])
-            start = match.end()
-        self._tail = data[start:]
-        return events
+        if b"\r" in data:  # CRLF line ends: the general rule
+            events: list[bytes] = []
+            start = 0
+            for match in _BOUNDARY.finditer(data):
+                events.append(data[start : match.end()])
+                start = match.end()
+            self._tail = data[start:]
+            return events
+        # LF only, as vLLM writes: bytes.split is a tenth of the regex's cost per event.
+        parts = data.split(b"\n\n")
+        self._tail = parts.pop()
+        return [part + b"\n\n" for part in parts]
 
     @property
     def pending(self) -> bytes:
@@ -34,6 +39,8 @@ class EventSplitter:
 
 def event_data(event: bytes) -> bytes | None:
     """The payload of an event's `data:` line(s), or None for comments and keep-alives."""
+    if event.startswith(b"data:") and event.find(b"\n") == len(event) - 2 and b"\r" not in event:
+        return event[5:-2].lstrip(b" ")  # one data line, LF-ended: vLLM's form
     payload: list[bytes] = []
     for line in event.splitlines():
         if line.startswith(b"data:"):

@@ -53,29 +53,40 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncGenerator[
             except StopAsyncIteration:
                 break
             upstream_waited += time.perf_counter() - wait_from
-            out: list[bytes] = []
-            for event in splitter.feed(chunk):
-                payload = event_data(event)
-                if payload == b"[DONE]":
-                    done = True
-                    break
-                added = state.add(payload) if payload is not None else ""
+            events = splitter.feed(chunk)
+            if not events:
+                continue
+            run = events[0] if len(events) == 1 else b"".join(events)
+            if gate is None and b"[DONE]" not in run:
+                # Nothing to hold back: forward first, read after, so parsing never delays the client's tokens.
+                forwarded_at = time.perf_counter()
+                yield run
+                added = "".join([state.add(p) for e in events if (p := event_data(e)) is not None])
                 if added and first_content_at is None:
-                    first_content_at = time.perf_counter()
-                    ctx.metrics.ttft.labels(ctx.metrics.label(ctx.tenant.id, ctx.frame)[0]).observe(
-                        first_content_at - ctx.started
-                    )
-                if gate is None:
-                    out.append(event)
-                    continue
-                out.extend(gate.push(event, added))
-                if gate.blocked:
-                    break
-            if out:
-                yield b"".join(out)
-            if gate is not None and gate.blocked:
-                yield _blocked_tail(ctx, state)
-                return
+                    first_content_at = forwarded_at
+                    _observe_ttft(ctx, forwarded_at)
+            else:
+                out: list[bytes] = []
+                for event in events:
+                    payload = event_data(event)
+                    if payload == b"[DONE]":
+                        done = True
+                        break
+                    added = state.add(payload) if payload is not None else ""
+                    if added and first_content_at is None:
+                        first_content_at = time.perf_counter()
+                        _observe_ttft(ctx, first_content_at)
+                    if gate is None:
+                        out.append(event)
+                        continue
+                    out.extend(gate.push(event, added))
+                    if gate.blocked:
+                        break
+                if out:
+                    yield b"".join(out)
+                if gate is not None and gate.blocked:
+                    yield _blocked_tail(ctx, state)
+                    return
             if state.error is not None:
                 # vLLM sends an error event then [DONE]; the error is already on its way to the client.
                 ctx.outcome = "upstream_error"
@@ -118,6 +129,10 @@ def _gated(tenant: Tenant) -> bool:
     """Text waits for its sentence's verdict in enforce mode, and in annotate mode under
     on_classifier_error: closed, which must not let unscored text out (there only a failure blocks)."""
     return tenant.mode == "enforce" or (tenant.mode == "annotate" and tenant.on_classifier_error == "closed")
+
+
+def _observe_ttft(ctx: StreamContext, at: float) -> None:
+    ctx.metrics.ttft.labels(ctx.metrics.label(ctx.tenant.id, ctx.frame)[0]).observe(at - ctx.started)
 
 
 def _sentence_blocks(ctx: StreamContext, text: str) -> bool:
