@@ -88,18 +88,31 @@ async def _body(receive: Receive) -> AsyncIterator[bytes]:
 
 
 async def _relay_until_gone(chunks: AsyncGenerator[bytes, None], receive: Receive, send: Send) -> None:
-    """Send every chunk; if the client disconnects first, stop (closing `chunks` closes the upstream stream)."""
-    sending = asyncio.ensure_future(_send_all(chunks, send))
+    """Send every chunk from this task while a watcher waits for the client to go; if it goes first, the watcher
+    cancels the sending (closing `chunks` closes the upstream stream). One task and no `asyncio.wait`: the first
+    chunk leaves without a turn of the event loop in between."""
+    relaying = asyncio.current_task()
+    assert relaying is not None
+    gone = finished = False
+
+    def client_gone(watcher: asyncio.Future[None]) -> None:
+        nonlocal gone
+        if finished or watcher.cancelled():
+            return
+        watcher.exception()  # retrieved: a failing receive() also means there is no one left to send to
+        gone = True
+        relaying.cancel()
+
     watching = asyncio.ensure_future(_disconnect(receive))
+    watching.add_done_callback(client_gone)
     try:
-        await asyncio.wait((sending, watching), return_when=asyncio.FIRST_COMPLETED)
+        await _send_all(chunks, send)
+    except asyncio.CancelledError:
+        if not gone or relaying.uncancel() > 0:
+            raise  # cancelled from outside (shutdown), not by the watcher
     finally:
-        sending.cancel()
+        finished = True
         watching.cancel()
-        await asyncio.gather(sending, watching, return_exceptions=True)
-    error = None if sending.cancelled() else sending.exception()
-    if error is not None:
-        raise error  # a bug mid-stream: the server logs it and drops the connection
 
 
 async def _send_all(chunks: AsyncGenerator[bytes, None], send: Send) -> None:
