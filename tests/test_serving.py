@@ -40,6 +40,7 @@ def test_sigterm_lets_streams_finish_and_refuses_new_requests(policies_dir: Path
         assert served.process.wait(30) == 0
     assert refused.status_code == 503 and refused.json()["error"]["code"] == "shutting_down"
     assert ready.status_code == 503
+    assert "server" not in refused.headers  # the process does not name its HTTP server
     data = [line for line in received if line.startswith("data: ")]
     assert data[-1] == "data: [DONE]" and '"guardrail"' in data[-2]
     chunks = [json.loads(line[6:]) for line in data[:-1]]

@@ -88,9 +88,9 @@ async def _body(receive: Receive) -> AsyncIterator[bytes]:
 
 
 async def _relay_until_gone(chunks: AsyncGenerator[bytes, None], receive: Receive, send: Send) -> None:
-    """Send every chunk from this task while a watcher waits for the client to go; if it goes first, the watcher
-    cancels the sending (closing `chunks` closes the upstream stream). One task and no `asyncio.wait`: the first
-    chunk leaves without a turn of the event loop in between."""
+    """Send every chunk from this task while a watcher task waits for the client to go; if it goes first, the
+    watcher cancels the sending (closing `chunks` closes the upstream stream). Sending from the request's own task,
+    not a second one joined by `asyncio.wait`, lets the first chunk leave without a turn of the event loop."""
     relaying = asyncio.current_task()
     assert relaying is not None
     gone = finished = False
