@@ -6,6 +6,8 @@ bodies), an inactivity timeout, and closing a connection whose answer was not re
 makes vLLM stop generating). aiohttp's client, which this replaces, spent 2.4 times its CPU per whole answer and
 1.5 times per 40-chunk stream, httpx 11 and 6 times (bench/bench_client.py, which can add other PyPI clients).
 
+An https origin's certificate is verified against the system's CAs, or the bundle `SSL_CERT_FILE` names.
+
 A request that meets a kept-alive connection the server closed while idle (no byte of an answer came back) is
 sent once more on a new connection. Idle connections are not reused after `KEEPALIVE_SECONDS`, below the 5 s
 uvicorn (and so vLLM) keeps them, which makes that race rare.

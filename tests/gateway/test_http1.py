@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
+import trustme
 
 from service.gateway import http1
 from service.gateway.http1 import BrokenAnswer, Pool, Timeout, Unreachable
@@ -309,3 +312,46 @@ def test_the_request_head_names_the_host_and_path() -> None:
     assert head == b"GET /v1/models HTTP/1.1\r\nhost: vllm:8000\r\naccept: application/json\r\n"
     assert (pool.host, pool.port) == ("vllm", 8000)
     assert Pool("https://api.example.org", connect_timeout=1, read_timeout=1, max_connections=1).port == 443
+
+
+@asynccontextmanager
+async def tls_serving(ca: trustme.CA) -> AsyncIterator[Server]:
+    """`echo_forever` over TLS, with a certificate for 127.0.0.1 signed by `ca`."""
+    server = Server(echo_forever)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = await asyncio.start_server(server._serve, "127.0.0.1", 0, ssl=context)
+    server.port = listener.sockets[0].getsockname()[1]
+    try:
+        yield server
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def test_an_https_upstream_is_verified_and_kept_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # how an operator trusts a private CA
+    async with tls_serving(ca) as server:
+        pool = Pool(f"https://127.0.0.1:{server.port}/v1", connect_timeout=2, read_timeout=2, max_connections=2)
+        for i in range(2):
+            response = await pool.request(post(pool), b"%d" % i)
+            assert await response.read() == b'{"echo":%d}' % i
+            response.release()
+        await pool.aclose()
+    assert server.connections == 1
+
+
+async def test_an_https_upstream_with_an_untrusted_certificate_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    monkeypatch.setenv("SSL_CERT_FILE", str(stranger))
+    async with tls_serving(trustme.CA()) as server:
+        pool = Pool(f"https://127.0.0.1:{server.port}/v1", connect_timeout=2, read_timeout=2, max_connections=2)
+        with pytest.raises(Unreachable, match="SSLCertVerificationError"):
+            await pool.request(post(pool), b"{}")
+        assert pool.busy == 0
