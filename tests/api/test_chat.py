@@ -254,7 +254,20 @@ async def test_stream_relays_chunks_and_appends_the_verdict(client: httpx.AsyncC
         e["choices"][0]["delta"].get("content", "") for e in events[:-1] if isinstance(e, dict) and e.get("choices")
     )
     assert text == "A quiet, mysterious shrine at dusk."
-    assert not any("myster" == c for c in ("A quiet, myster",))
+
+
+async def test_a_stream_whose_text_quotes_the_done_marker_is_relayed_whole(
+    client: httpx.AsyncClient, standin: Any
+) -> None:
+    # Runs of events are forwarded unparsed unless they may hold [DONE]; this text makes every run look like one.
+    answer = "The sign says data: [DONE] in chalk. " * 3
+    standin.script = Script(answer=answer, chunk_chars=9)
+    r = await client.post("/v1/chat/completions", json=chat(stream=True), headers=ACME)
+    events = sse_payloads(r.text)
+    assert events[-1] == "[DONE]" and events.count("[DONE]") == 1
+    assert events[-2]["choices"] == [] and "guardrail" in events[-2]
+    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-2] if e["choices"])
+    assert text == answer
 
 
 async def test_stream_mid_way_error_event_is_forwarded(client: httpx.AsyncClient, standin: Any) -> None:
