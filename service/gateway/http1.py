@@ -214,7 +214,7 @@ class _Connection(asyncio.Protocol):
 
 
 class Response:
-    """An answer whose headers have arrived. Read it with `read()` or `chunks()`; always `release()` it."""
+    """An answer whose headers have arrived. Read it with `read()`, or with `chunks()` and then `release()`."""
 
     __slots__ = ("_conn", "_pool", "_released", "headers", "status")
 
@@ -226,7 +226,11 @@ class Response:
         self.headers = conn.headers
 
     async def read(self) -> bytes:
-        return b"".join([piece async for piece in self.chunks()])
+        """The whole body; the connection is released after it, whether the read ended or failed."""
+        try:
+            return b"".join([piece async for piece in self.chunks()])
+        finally:
+            self.release()
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives (chunked transfer encoding removed)."""

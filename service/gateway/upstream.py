@@ -74,10 +74,7 @@ class Upstream:
         try:
             async with asyncio.timeout(HEALTH_SECONDS):
                 response = await self.pool.request(self._health)
-                try:
-                    await response.read()
-                finally:
-                    response.release()
+                await response.read()
                 if response.status == 404:
                     await self.models()
                     return True
@@ -100,8 +97,6 @@ class Upstream:
                 raw = await response.read()
             except HTTPError:
                 raw = b""
-            finally:
-                response.release()
             raise error_from_upstream(response.status, raw)
         return response
 
@@ -134,15 +129,13 @@ def error_from_upstream(status: int, raw: bytes) -> UpstreamStatus:
 
 
 async def _read_json(response: Response) -> dict[str, Any]:
-    """A whole answer, read, released and parsed as one JSON object."""
+    """A whole answer, read (which releases it) and parsed as one JSON object."""
     try:
         raw = await response.read()
     except Timeout:
         raise UpstreamTimeout("The model server did not finish its answer in time.") from None
     except HTTPError:
         raise UpstreamError("The connection to the model server broke before the answer ended.") from None
-    finally:
-        response.release()
     return _json_object(raw)
 
 

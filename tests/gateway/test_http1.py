@@ -169,6 +169,25 @@ async def test_a_connection_cut_mid_answer_is_a_broken_answer_after_the_bytes_th
         assert pool.busy == 0
 
 
+async def test_read_hands_the_connection_back_whether_it_ends_or_fails() -> None:
+    async def whole_then_cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request(reader)
+        writer.write(answer(b"whole"))
+        await read_request(reader)
+        writer.write(OK_HEAD + b"content-length: 100\r\n\r\npartial")
+        await writer.drain()
+        writer.transport.abort()
+
+    async with serving(whole_then_cut) as (server, pool):
+        response = await pool.request(post(pool), b"1")
+        assert await response.read() == b"whole"
+        assert pool.busy == 0  # back in the pool, and reused by the next request
+        response = await pool.request(post(pool), b"2")
+        with pytest.raises(BrokenAnswer, match="before the answer ended"):
+            await response.read()
+        assert pool.busy == 0 and server.connections == 1
+
+
 @pytest.mark.parametrize("stage", ["before headers", "mid body"])
 async def test_a_quiet_server_times_out_after_the_read_timeout(stage: str) -> None:
     async def quiet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
