@@ -56,8 +56,7 @@ async def relay(response: UpstreamStream, ctx: StreamContext) -> AsyncGenerator[
             events = splitter.feed(chunk)
             if not events:
                 continue
-            run = events[0] if len(events) == 1 else b"".join(events)
-            if gate is None and b"[DONE]" not in run:
+            if gate is None and b"[DONE]" not in (run := b"".join(events)):  # joined only without a gate
                 # Nothing to hold back: forward first, read after, so parsing never delays the client's tokens.
                 forwarded_at = time.perf_counter()
                 yield run
