@@ -4,7 +4,7 @@ The stream is the instant upstream's (bench/upstream_fast.py): a role event, 40 
 event and `data: [DONE]`, LF-only as vLLM writes it. Each round times, per event:
 
 - `split`: `EventSplitter.feed` on the whole stream, against the general rule it falls back to for CRLF streams
-  (a regex for the blank line, `bytes.splitlines` for the data lines);
+  (`sse.split_events`, a regex for the blank line; `sse.data_lines`, `bytes.splitlines` for the data lines);
 - `split + read + parse`: the same plus `event_data` and `StreamState.add`, which is what the relay does with
   every event.
 
@@ -14,16 +14,13 @@ event and `data: [DONE]`, LF-only as vLLM writes it. Each round times, per event
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import time
 from collections.abc import Callable
 
 from upstream_fast import Templates
 
-from service.gateway.sse import EventSplitter, StreamState, event_data
-
-BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+from service.gateway.sse import EventSplitter, StreamState, data_lines, event_data, split_events
 
 
 def vllm_stream() -> bytes:
@@ -41,16 +38,7 @@ def vllm_stream() -> bytes:
 
 
 def general_split(data: bytes) -> list[bytes]:
-    events, start = [], 0
-    for match in BLANK_LINE.finditer(data):
-        events.append(data[start : match.end()])
-        start = match.end()
-    return events
-
-
-def general_data(event: bytes) -> bytes | None:
-    lines = [line[5:].lstrip(b" ") for line in event.splitlines() if line.startswith(b"data:")]
-    return b"\n".join(lines) if lines else None
+    return split_events(data)[0]
 
 
 def read_all(events: list[bytes], data_of: Callable[[bytes], bytes | None]) -> str:
@@ -73,12 +61,12 @@ def main() -> None:
     data = vllm_stream()
     n = len(general_split(data))
     assert EventSplitter().feed(data) == general_split(data)
-    assert read_all(EventSplitter().feed(data), event_data) == read_all(general_split(data), general_data)
+    assert read_all(EventSplitter().feed(data), event_data) == read_all(general_split(data), data_lines)
     cases: dict[str, Callable[[], object]] = {
         "split, relay": lambda: EventSplitter().feed(data),
         "split, general rule": lambda: general_split(data),
         "split + read + parse, relay": lambda: read_all(EventSplitter().feed(data), event_data),
-        "split + read + parse, general rule": lambda: read_all(general_split(data), general_data),
+        "split + read + parse, general rule": lambda: read_all(general_split(data), data_lines),
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(args.rounds):
